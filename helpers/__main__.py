@@ -1,0 +1,88 @@
+"""Command line: ``python -m helpers data | run | report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import data, paths, profiles
+
+
+def cmd_data(args) -> int:
+    """Prefetch every dataset the course needs, or with --check only verify what is present."""
+    bad = 0
+    for dataset in data.DATASETS:
+        if not args.check:
+            try:
+                data.fetch(dataset)
+            except data.DataError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+        for name, source, status in data.check(dataset):
+            bad += status != "ok"
+            print(f"{dataset:6} {name:28} {source:10} {status}")
+    where = paths.mirror_dir()
+    print(f"data folder: {paths.data_dir()}" + (f" | mirror: {where}" if where else ""))
+    if bad:
+        print(f"{bad} file(s) missing or damaged; run `python -m helpers data` to fetch them.", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_run(args) -> int:
+    """Execute notebooks in course order and print the timing report."""
+    from . import runner
+
+    try:
+        notebooks = runner.resolve(args.notebooks)
+        outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place)
+    except (ValueError, runner.RunError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(runner.timing_report(outcomes, args.profile))
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Write the markdown table and the staircase chart from the ledger."""
+    from . import report
+
+    try:
+        md, png = report.build(args.profile)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(md.read_text().split("\n![")[0])
+    print(f"wrote {md} and {png}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description="Digit-recognition course tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("data", help="prefetch the datasets (for offline workshops) or --check them")
+    p.add_argument("--check", action="store_true", help="verify files already present; download nothing")
+    p.set_defaults(func=cmd_data)
+
+    try:
+        default_profile = profiles.name()
+    except ValueError as err:
+        parser.error(str(err))
+    p = sub.add_parser("run", help="execute notebooks in course order")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 01 or 01_linear_model (default: all)")
+    p.add_argument("--profile", choices=profiles.PROFILES, default=default_profile,
+                   help=f"run profile (default: ${profiles.PROFILE_VAR} or standard, now {default_profile})")
+    p.add_argument("--force", action="store_true", help="re-run notebooks even if unchanged")
+    p.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/ (refresh commits)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="ledger -> markdown table and staircase chart")
+    p.add_argument("--profile", choices=profiles.PROFILES, default=default_profile)
+    p.set_defaults(func=cmd_report)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Finding, fetching, verifying and loading the course's datasets.
+
+Each file is looked for in this order, and the first hit is used:
+
+1. the project's data folder (``data/``, or ``COURSE_DATA_DIR``),
+2. an offline mirror named by ``COURSE_DATA_MIRROR`` (a folder laid out like
+   ``shared/datasets/``: ``<mirror>/mnist/train-images-idx3-ubyte.gz`` ...),
+3. a download from the official sources into the data folder, with a progress
+   bar (refused when ``COURSE_OFFLINE=1``).
+
+Every file is checked against its published md5 before use. A corrupt or
+truncated file raises :class:`DataError` naming the file and the fix; it is
+never used, and a failed download leaves nothing behind.
+Taught in ``00_mnist_data``; used by every MNIST notebook.
+"""
+
+from __future__ import annotations
+
+import gzip
+import urllib.error
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import idx2numpy
+import numpy as np
+
+from . import paths
+from .files import download, md5_bytes
+
+
+class DataError(RuntimeError):
+    """A dataset file is missing, corrupt or cannot be fetched; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset: its official name and the md5 of its uncompressed bytes."""
+
+    dataset: str
+    name: str
+    md5: str
+    shape: tuple[int, ...]
+
+
+MNIST_FILES = {
+    "train_images": DataFile("mnist", "train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb", (60000, 28, 28)),
+    "train_labels": DataFile("mnist", "train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624", (60000,)),
+    "test_images": DataFile("mnist", "t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea", (10000, 28, 28)),
+    "test_labels": DataFile("mnist", "t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637", (10000,)),
+}
+# Official page first, then the two long-lived public copies of the same files.
+MNIST_URLS = (
+    "https://yann.lecun.com/exdb/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+DATASETS = {"mnist": (MNIST_FILES, MNIST_URLS)}
+
+FIX_HINT = "Delete it and run `python -m helpers data` to fetch a fresh copy."
+
+
+def locate(file: DataFile) -> tuple[Path | None, str]:
+    """Where ``file`` would be read from: ``(path, "local" | "mirror")``, or ``(None, "missing")``."""
+    local = paths.data_dir() / file.dataset / file.name
+    if local.exists():
+        return local, "local"
+    mirror = paths.mirror_dir()
+    if mirror is not None and (mirror / file.dataset / file.name).exists():
+        return mirror / file.dataset / file.name, "mirror"
+    return None, "missing"
+
+
+def read_verified(path: Path, file: DataFile, source: str = "local") -> bytes:
+    """Return the uncompressed bytes of ``path`` after checking them against ``file.md5``.
+
+    ``source`` (``local``, ``mirror`` or ``download``) picks the fix the error
+    message suggests. Raises :class:`DataError` for a truncated or corrupt file.
+    """
+    fix = {"mirror": "The offline mirror's copy is damaged: repair the mirror, or unset "
+                     f"{paths.MIRROR_VAR} to download instead.",
+           "download": "The server sent a damaged or different file; nothing was saved."}.get(source, FIX_HINT)
+    try:
+        raw = path.read_bytes()
+        content = gzip.decompress(raw) if file.name.endswith(".gz") else raw
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{path} is corrupt or truncated ({err}). {fix}") from err
+    digest = md5_bytes(content)
+    if digest != file.md5:
+        raise DataError(f"{path} failed its checksum: md5 of the uncompressed content is {digest}, "
+                        f"expected {file.md5}. {fix}")
+    return content
+
+
+def fetch(dataset: str = "mnist") -> dict[str, tuple[Path, str]]:
+    """Make sure every file of ``dataset`` is present, downloading what is missing.
+
+    Returns ``{key: (path, source)}`` with source ``local``, ``mirror`` or
+    ``downloaded``. Used by :func:`load_mnist` and ``python -m helpers data``.
+    """
+    if dataset not in DATASETS:
+        raise DataError(f"Unknown dataset {dataset!r}; known: {', '.join(DATASETS)}.")
+    files, urls = DATASETS[dataset]
+    found = {}
+    for key, file in files.items():
+        path, source = locate(file)
+        if path is None:
+            path, source = _download(file, urls), "downloaded"
+        found[key] = (path, source)
+    return found
+
+
+def _download(file: DataFile, urls: tuple[str, ...]) -> Path:
+    dest = paths.data_dir() / file.dataset / file.name
+    if paths.offline():
+        raise DataError(
+            f"{file.name} is not in {dest.parent} and downloads are off ({paths.OFFLINE_VAR}=1). "
+            f"Point {paths.MIRROR_VAR} at an offline mirror (for example ../shared/datasets), "
+            f"or unset {paths.OFFLINE_VAR} to download it.")
+    errors = []
+    for base in urls:
+        try:
+            return download(base + file.name, dest, desc=file.name,
+                            verify=lambda tmp: read_verified(tmp, file, "download"))
+        except (urllib.error.URLError, OSError, DataError) as err:
+            errors.append(f"{base}: {err}")
+    raise DataError(f"Could not download {file.name}; tried:\n  " + "\n  ".join(errors)
+                    + f"\nCheck your connection, or set {paths.MIRROR_VAR} to an offline mirror.")
+
+
+def source_of(dataset: str = "mnist") -> str:
+    """One word for the banner: where ``dataset`` is read from (``local``, ``mirror``, ``missing`` or a mix)."""
+    files, _ = DATASETS[dataset]
+    sources = sorted({locate(file)[1] for file in files.values()})
+    return "+".join(sources)
+
+
+def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Load MNIST as ``(x_train, y_train), (x_test, y_test)``, uint8 arrays.
+
+    Images are ``(N, 28, 28)`` with pixels 0-255, labels ``(N,)`` digits 0-9;
+    60,000 training and 10,000 test images, read from the four official IDX
+    files with idx2numpy after checking their md5. Taught in ``00_mnist_data``.
+    """
+    arrays = {}
+    for key, (path, source) in fetch("mnist").items():
+        file = MNIST_FILES[key]
+        try:
+            array = idx2numpy.convert_from_string(read_verified(path, file, source))
+        except idx2numpy.FormatError as err:  # unreachable with a good checksum, kept for clarity
+            raise DataError(f"{path} is not a valid IDX file ({err}). {FIX_HINT}") from err
+        if array.shape != file.shape:
+            raise DataError(f"{path} holds shape {array.shape}, expected {file.shape}. {FIX_HINT}")
+        arrays[key] = array
+    return ((arrays["train_images"], arrays["train_labels"]),
+            (arrays["test_images"], arrays["test_labels"]))
+
+
+def split_validation(x: np.ndarray, y: np.ndarray, size: int = 5000):
+    """Split the last ``size`` training examples off as a validation set.
+
+    Returns ``(x_train, y_train), (x_valid, y_valid)``: 55,000 / 5,000 for
+    MNIST, the split every lesson tunes on (the test set is for the final
+    figure only). Taught in ``00_mnist_data``.
+    """
+    if not 0 < size < len(x):
+        raise ValueError(f"validation size must be between 1 and {len(x) - 1}, got {size}")
+    return (x[:-size], y[:-size]), (x[-size:], y[-size:])
+
+
+def check(dataset: str = "mnist") -> list[tuple[str, str, str]]:
+    """Verify the files of ``dataset`` that are present, downloading nothing.
+
+    Returns rows ``(file, source, status)``; status is ``ok``, ``missing`` or
+    the error. Used by ``python -m helpers data --check``.
+    """
+    files, _ = DATASETS[dataset]
+    rows = []
+    for file in files.values():
+        path, source = locate(file)
+        if path is None:
+            rows.append((file.name, source, "missing"))
+            continue
+        try:
+            read_verified(path, file, source)
+            rows.append((file.name, source, "ok"))
+        except DataError as err:
+            rows.append((file.name, source, str(err)))
+    return rows

@@ -1,0 +1,69 @@
+"""Safe file plumbing: atomic writes, checksums and downloads with a progress bar.
+
+Nothing here writes a half-finished file where a reader could find it: every
+write goes to a temporary file beside its destination and is renamed into
+place only once it is complete (and, for downloads, verified).
+Used by :mod:`helpers.data`, :mod:`helpers.ledger` and :mod:`helpers.runner`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+
+@contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; move it onto ``dest`` on success.
+
+    If the ``with`` block raises, the temporary file is removed and ``dest`` is
+    left exactly as it was.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (the ledger, reports, run state)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def md5_bytes(data: bytes) -> str:
+    """Hex md5 of ``data`` (checksums in the datasets' official tables are md5)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def download(url: str, dest: Path, verify: Callable[[Path], None] | None = None,
+             desc: str | None = None, timeout: float = 60) -> Path:
+    """Download ``url`` to ``dest`` with a progress bar, atomically.
+
+    ``verify(tmp_path)`` runs on the finished download before it is renamed
+    into place; if it raises, nothing is written at ``dest``.
+    """
+    dest = Path(dest)
+    with atomic_path(dest) as tmp:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=desc or dest.name) as bar:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+        if verify is not None:
+            verify(tmp)
+    return dest

@@ -1,0 +1,71 @@
+"""Run profiles: how big each lesson runs, chosen by the ``COURSE_PROFILE`` variable.
+
+* ``smoke`` - CI: tiny subsets and short training, the whole course in minutes.
+  A lesson still asserts that its models learned (``floor``).
+* ``standard`` (default) - a laptop CPU: a few minutes a notebook, results
+  close to the references. The committed notebook outputs come from it.
+* ``full`` - the best results; a GPU is recommended.
+
+Every notebook reads its settings with ``cfg = helpers.profiles.get("NN_topic")``
+(usually through :func:`helpers.session.setup`). ``train_size`` of ``None``
+means the whole 55,000-image training split.
+"""
+
+from __future__ import annotations
+
+import os
+
+PROFILE_VAR = "COURSE_PROFILE"
+PROFILES = ("smoke", "standard", "full")
+DEFAULT = "standard"
+
+# lesson -> profile -> settings. Floors are the accuracy a run must reach to count.
+LESSONS = {
+    "00_mnist_data": {
+        "smoke": {},
+        "standard": {},
+        "full": {},
+    },
+    "01_linear_model": {
+        "smoke": {"train_size": 10_000, "epochs": 2, "batch_size": 128, "floor_raw": 0.4, "floor": 0.80},
+        "standard": {"train_size": None, "epochs": 10, "batch_size": 128, "floor_raw": 0.4, "floor": 0.91},
+        "full": {"train_size": None, "epochs": 30, "batch_size": 128, "floor_raw": 0.4, "floor": 0.92},
+    },
+}
+
+
+class Profile(dict):
+    """A lesson's settings, readable as ``cfg["epochs"]`` or ``cfg.epochs``."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"profile setting {key!r} is not defined for this lesson; "
+                                 f"defined: {', '.join(self)}") from None
+
+
+def name() -> str:
+    """The active profile's name, from ``COURSE_PROFILE`` (default ``standard``).
+
+    Raises ``ValueError`` for an unknown name, listing the valid ones.
+    """
+    value = os.environ.get(PROFILE_VAR, "").strip().lower() or DEFAULT
+    if value not in PROFILES:
+        raise ValueError(f"{PROFILE_VAR}={value!r} is not a run profile; "
+                         f"use one of {', '.join(PROFILES)} (default {DEFAULT}).")
+    return value
+
+
+def get(lesson: str, profile: str | None = None) -> Profile:
+    """Settings of ``lesson`` (for example ``"01_linear_model"``) in the active profile.
+
+    The result also carries ``profile`` (the profile's name). Every notebook
+    calls this through :func:`helpers.session.setup`.
+    """
+    profile = profile or name()
+    if profile not in PROFILES:
+        raise ValueError(f"{profile!r} is not a run profile; use one of {', '.join(PROFILES)}.")
+    if lesson not in LESSONS:
+        raise KeyError(f"no profile settings for lesson {lesson!r}; known lessons: {', '.join(LESSONS)}")
+    return Profile({"profile": profile, **LESSONS[lesson][profile]})

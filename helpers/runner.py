@@ -1,0 +1,172 @@
+"""``python -m helpers run``: execute notebooks in course order, with timings.
+
+Executed copies go to ``runs/<profile>/notebooks/``; the sources are only
+rewritten with ``--in-place`` (how the committed ``standard`` outputs are
+refreshed). A notebook whose cell sources and profile are unchanged since
+its last successful run is skipped unless ``--force``. A failing cell stops
+the run with the notebook and cell named, and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from tqdm.auto import tqdm
+
+from . import paths, profiles
+from .files import atomic_path, write_text_atomic
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+class RunError(RuntimeError):
+    """A notebook failed; the message names the notebook, the cell and the error."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook in a run."""
+
+    notebook: str
+    status: str  # "ran", "skipped"
+    seconds: float
+    stderr: bool = False
+
+
+def course_notebooks() -> list[Path]:
+    """Every ``NN_topic.ipynb`` in ``notebooks/``, in course order."""
+    return sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def resolve(names: list[str]) -> list[Path]:
+    """Turn ``01``, ``01_linear_model`` or a path into notebook paths, in course order.
+
+    An unknown name raises ``ValueError`` listing the notebooks there are.
+    """
+    if not names:
+        return course_notebooks()
+    found = set()
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb")
+        hits = [p for p in course_notebooks() if p.stem == stem or p.stem.split("_")[0] == stem]
+        if not hits:
+            known = ", ".join(p.stem for p in course_notebooks())
+            raise ValueError(f"no notebook called {name!r}; the course has: {known}")
+        found.update(hits)
+    return sorted(found)
+
+
+def source_hash(nb) -> str:
+    """Hash of a notebook's cell types and sources (outputs and metadata do not count)."""
+    cells = [[c["cell_type"], c["source"]] for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:16]
+
+
+def clean_metadata(nb) -> None:
+    """Strip run-specific metadata so committed notebooks stay clean and diffable."""
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for cell in nb.cells:
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+
+
+def _state_path(profile: str) -> Path:
+    return paths.runs_dir() / profile / "state.json"
+
+
+def _load_state(profile: str) -> dict:
+    path = _state_path(profile)
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except json.JSONDecodeError:
+        return {}  # a damaged state file only costs a re-run
+
+
+def _failed_cell(nb) -> tuple[int, str]:
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return index, f"{out.get('ename')}: {out.get('evalue')} (cell starts: {first[:70]!r})"
+    return -1, "unknown cell"
+
+
+def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, float]:
+    """Execute one notebook in ``profile`` with the notebooks folder as working directory.
+
+    Returns ``(executed_notebook, seconds)``; raises :class:`RunError` naming
+    the failing cell.
+    """
+    nb = nbformat.read(path, as_version=4)
+    os.environ[profiles.PROFILE_VAR] = profile
+    paths.absolutize_env()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as err:
+        index, what = _failed_cell(nb)
+        failed = paths.runs_dir() / profile / "failed" / path.name
+        with atomic_path(failed) as tmp:
+            nbformat.write(nb, tmp)
+        raise RunError(f"{path.name} failed in cell {index} ({profile} profile): {what}\n"
+                       f"The executed copy with the traceback is in {failed}") from err
+    return nb, time.perf_counter() - start
+
+
+def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False) -> list[Outcome]:
+    """Run ``notebooks`` in order, skipping unchanged ones unless ``force``; return the outcomes.
+
+    Used by ``python -m helpers run`` and ``make course``.
+    """
+    if profile not in profiles.PROFILES:
+        raise ValueError(f"{profile!r} is not a run profile; use one of {', '.join(profiles.PROFILES)}.")
+    out_dir = paths.runs_dir() / profile / "notebooks"
+    state = _load_state(profile)
+    outcomes = []
+    bar = tqdm(notebooks, desc=f"{profile} profile", unit="notebook")
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        nb = nbformat.read(path, as_version=4)
+        digest = source_hash(nb)
+        previous = state.get(path.name, {})
+        if not force and previous.get("hash") == digest and (out_dir / path.name).exists():
+            outcomes.append(Outcome(path.stem, "skipped", previous.get("seconds", 0.0)))
+            continue
+        executed, seconds = execute(path, profile)
+        clean_metadata(executed)
+        stderr = any(o.get("name") == "stderr" for c in executed.cells for o in c.get("outputs", []))
+        with atomic_path(out_dir / path.name) as tmp:
+            nbformat.write(executed, tmp)
+        if in_place:
+            with atomic_path(path) as tmp:
+                nbformat.write(executed, tmp)
+        state[path.name] = {"hash": digest, "seconds": round(seconds, 1),
+                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        write_text_atomic(_state_path(profile), json.dumps(state, indent=1) + "\n")
+        outcomes.append(Outcome(path.stem, "ran", seconds, stderr))
+    return outcomes
+
+
+def timing_report(outcomes: list[Outcome], profile: str) -> str:
+    """A markdown table of per-notebook wall time; also saved as ``runs/<profile>/timings.md``."""
+    lines = [f"| notebook ({profile}) | status | minutes |", "|---|---|---:|"]
+    for o in outcomes:
+        note = " (wrote to stderr)" if o.stderr else ""
+        lines.append(f"| {o.notebook} | {o.status}{note} | {o.seconds / 60:.1f} |")
+    ran = sum(o.seconds for o in outcomes if o.status == "ran")
+    lines.append(f"| total executed now | | {ran / 60:.1f} |")
+    text = "\n".join(lines) + "\n"
+    write_text_atomic(paths.runs_dir() / profile / "timings.md", text)
+    return text

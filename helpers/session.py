@@ -1,0 +1,47 @@
+"""The Setup cell every notebook opens with: versions, seed, plot defaults, banner."""
+
+from __future__ import annotations
+
+import sys
+
+from . import data, profiles
+
+SEED = 42
+
+
+def in_colab() -> bool:
+    """True inside Google Colab (the Setup cell then explains how to install the course)."""
+    return "google.colab" in sys.modules
+
+
+def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profiles.Profile:
+    """Prepare a notebook and print its one-line banner; return the lesson's profile settings.
+
+    Checks versions (Python 3.10+, Keras 3), seeds Python, NumPy and the
+    backend with ``seed`` (``keras.utils.set_random_seed``), sets quiet and
+    readable plot defaults, and prints
+    ``profile | Keras backend | dataset source``. Called by every notebook's
+    Setup cell.
+    """
+    if sys.version_info < (3, 10):
+        raise RuntimeError(f"The course needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
+    cfg = profiles.get(lesson)
+
+    import keras
+    import matplotlib as mpl
+
+    if int(keras.__version__.split(".")[0]) < 3:
+        raise RuntimeError(f"The course needs Keras 3; found {keras.__version__}. "
+                           "Run `pip install -r requirements.txt`.")
+    keras.utils.set_random_seed(seed)
+    mpl.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3,
+                         "axes.spines.top": False, "axes.spines.right": False,
+                         "image.cmap": "gray_r", "font.size": 11})
+
+    parts = [f"profile: {cfg.profile}", f"backend: {keras.backend.backend()} (Keras {keras.__version__})"]
+    if dataset:
+        parts.append(f"data: {dataset} from {data.source_of(dataset)}")
+    parts.append(f"seed: {seed}")
+    print(f"[{lesson}] " + " | ".join(parts))
+    return cfg
+

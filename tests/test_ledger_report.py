@@ -1,0 +1,107 @@
+"""The results ledger (atomic, replace-on-rerun) and the report built from it."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from helpers import __main__ as cli
+from helpers import files, ledger, report
+
+ROWS = [{"model": "linear, raw", "metric": "test accuracy", "value": 0.7, "reference": 0.6637, "seconds": 3.2},
+        {"model": "linear, normalized", "metric": "test accuracy", "value": 0.92, "reference": 0.9244}]
+
+
+def test_record_and_load(course_env):
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+    rows = ledger.load("smoke")
+    assert [r["model"] for r in rows] == ["linear, raw", "linear, normalized"]
+    assert rows[0] == {"notebook": "01_linear_model", "model": "linear, raw", "metric": "test accuracy",
+                       "value": 0.7, "reference": 0.6637, "profile": "smoke", "dataset": "mnist", "seconds": 3.2}
+    assert ledger.load("standard") == []
+
+
+def test_rerun_replaces_only_that_notebooks_rows(course_env):
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+    ledger.record("00_mnist_data", [{"model": "pixels", "metric": "pixel mean", "value": 33.3}], profile="smoke")
+    ledger.record("01_linear_model", ROWS[:1], profile="smoke")
+    rows = ledger.load("smoke")
+    assert [(r["notebook"], r["model"]) for r in rows] == [("00_mnist_data", "pixels"),
+                                                          ("01_linear_model", "linear, raw")]
+
+
+def test_profile_comes_from_environment(course_env, monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    ledger.record("01_linear_model", ROWS)
+    assert ledger.ledger_path().name == "ledger-full.json"
+    assert ledger.load("full")[0]["profile"] == "full"
+
+
+@pytest.mark.parametrize("bad", [{"model": "m", "metric": "acc"},
+                                 {"model": "m", "metric": "acc", "value": float("nan")},
+                                 {"model": "m", "metric": "acc", "value": 1, "colour": "red"}])
+def test_bad_rows_write_nothing(course_env, bad):
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+    before = ledger.ledger_path("smoke").read_bytes()
+    with pytest.raises(ValueError):
+        ledger.record("01_linear_model", [bad], profile="smoke")
+    assert ledger.ledger_path("smoke").read_bytes() == before
+
+
+def test_interrupted_write_keeps_the_old_ledger(course_env, monkeypatch):
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+    path = ledger.ledger_path("smoke")
+    before = path.read_bytes()
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        ledger.record("02_dense_networks", ROWS, profile="smoke")
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file may be left behind"
+
+
+def test_corrupt_ledger_is_reported(course_env):
+    path = ledger.ledger_path("smoke")
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not a valid ledger"):
+        ledger.load("smoke")
+
+
+def test_atomic_path_on_error_leaves_destination(tmp_path):
+    dest = tmp_path / "out.txt"
+    dest.write_text("old")
+    with pytest.raises(RuntimeError):
+        with files.atomic_path(dest) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert dest.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_report_table_and_chart(course_env):
+    ledger.record("00_mnist_data", [{"model": "pixels", "metric": "pixel mean", "value": 33.32, "reference": 33.32}],
+                  profile="smoke")
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+    md, png = report.build("smoke")
+    text = md.read_text()
+    assert "| 01_linear_model | linear, normalized | test accuracy | 92.00% | 92.44% | -0.44 pt | mnist |" in text
+    assert "| 00_mnist_data | pixels | pixel mean | 33.32 | 33.32 | +0 |" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_report_without_results_says_what_to_run(course_env, capsys):
+    with pytest.raises(FileNotFoundError, match="python -m helpers run --profile full"):
+        report.build("full")
+    assert cli.main(["report", "--profile", "full"]) == 1
+    assert "Run notebooks first" in capsys.readouterr().err
+
+
+def test_ledger_file_is_json_with_profile(course_env):
+    ledger.record("01_linear_model", ROWS, profile="standard")
+    payload = json.loads(ledger.ledger_path("standard").read_text())
+    assert payload["profile"] == "standard" and len(payload["rows"]) == 2

@@ -1,0 +1,82 @@
+"""The notebook runner: order, skip/force, in-place, failures; with real kernels on tiny notebooks."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers import __main__ as cli
+from helpers import paths, runner
+
+
+def write_nb(path, *sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources],
+                      metadata={"kernelspec": runner.KERNELSPEC})
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def tiny_course(course_env, monkeypatch):
+    folder = course_env / "notebooks"
+    folder.mkdir()
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", folder)
+    write_nb(folder / "01_second.ipynb", "import os\nprint(os.environ['COURSE_PROFILE'])")
+    write_nb(folder / "00_first.ipynb", "print(6 * 7)")
+    (folder / "notes.ipynb").write_text("{}")  # not a course notebook: ignored
+    return folder
+
+
+def test_course_order_and_resolve(tiny_course):
+    assert [p.name for p in runner.course_notebooks()] == ["00_first.ipynb", "01_second.ipynb"]
+    assert [p.stem for p in runner.resolve(["01", "00_first.ipynb"])] == ["00_first", "01_second"]
+    with pytest.raises(ValueError, match="00_first, 01_second"):
+        runner.resolve(["07"])
+
+
+def test_run_skip_force_and_change(tiny_course):
+    notebooks = runner.course_notebooks()
+    first = runner.run(notebooks, "smoke")
+    assert [o.status for o in first] == ["ran", "ran"]
+    executed = nbformat.read(paths.runs_dir() / "smoke" / "notebooks" / "01_second.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"].strip() == "smoke"
+    assert not nbformat.read(notebooks[1], as_version=4).cells[0].outputs, "sources stay untouched"
+
+    assert [o.status for o in runner.run(notebooks, "smoke")] == ["skipped", "skipped"]
+    assert [o.status for o in runner.run(notebooks, "standard")] == ["ran", "ran"], "profiles are tracked apart"
+    assert [o.status for o in runner.run(notebooks, "smoke", force=True)] == ["ran", "ran"]
+
+    write_nb(notebooks[0], "print(6 * 9)")
+    assert [o.status for o in runner.run(notebooks, "smoke")] == ["ran", "skipped"]
+    assert "00_first" in runner.timing_report(runner.run(notebooks, "smoke"), "smoke")
+
+
+def test_in_place_writes_outputs_back_with_clean_metadata(tiny_course):
+    path = tiny_course / "00_first.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["widgets"] = {"state": {}}
+    nbformat.write(nb, path)
+    runner.run([path], "standard", in_place=True)
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].outputs[0]["text"].strip() == "42"
+    assert set(nb.metadata) == {"kernelspec", "language_info"}
+    assert [o.status for o in runner.run([path], "standard")] == ["skipped"], "in-place output is not a change"
+
+
+def test_failure_names_notebook_and_cell(tiny_course, capsys):
+    broken = write_nb(tiny_course / "02_broken.ipynb", "x = 1", "raise ValueError('learned nothing')")
+    before = broken.read_bytes()
+    assert cli.main(["run", "--profile", "smoke", "--in-place", "02"]) == 1
+    err = capsys.readouterr().err
+    assert "02_broken.ipynb failed in cell 1" in err and "learned nothing" in err
+    assert broken.read_bytes() == before, "a failed run must not touch the source"
+    assert not (paths.runs_dir() / "smoke" / "notebooks" / "02_broken.ipynb").exists()
+    assert (paths.runs_dir() / "smoke" / "failed" / "02_broken.ipynb").exists()
+
+
+def test_cli_rejects_unknown_profile_and_notebook(tiny_course, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--profile", "quick"])
+    assert cli.main(["run", "99"]) == 1
+    assert "no notebook called '99'" in capsys.readouterr().err
