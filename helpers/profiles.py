@@ -31,6 +31,51 @@ LESSONS = {
         "standard": {"train_size": None, "epochs": 10, "batch_size": 128, "floor_raw": 0.4, "floor": 0.91},
         "full": {"train_size": None, "epochs": 30, "batch_size": 128, "floor_raw": 0.4, "floor": 0.92},
     },
+    "02_dense_networks": {
+        "smoke": {"train_size": 10_000, "epochs": 2, "batch_size": 128, "floor": 0.85},
+        "standard": {"train_size": None, "epochs": 15, "batch_size": 128, "floor": 0.965},
+        "full": {"train_size": None, "epochs": 40, "batch_size": 128, "floor": 0.97},
+    },
+    "03_convolutions": {
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 64, "eval_size": 2_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 2, "batch_size": 128, "floor": 0.96},
+        "full": {"train_size": None, "eval_size": None, "epochs": 30, "batch_size": 128, "floor": 0.97},
+    },
+    # From here on the networks use BatchNorm: smoke runs need a few hundred steps (small
+    # batches) before the moving statistics used at inference are meaningful.
+    "04_batch_normalization": {
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 4, "batch_size": 128, "floor": 0.98},
+        "full": {"train_size": None, "eval_size": None, "epochs": 30, "batch_size": 128, "floor": 0.99},
+    },
+    "05_dropout": {
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 4, "batch_size": 128, "floor": 0.98},
+        "full": {"train_size": None, "eval_size": None, "epochs": 40, "batch_size": 128, "floor": 0.99},
+    },
+    "06_data_augmentation": {
+        "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 6, "batch_size": 128, "floor": 0.985},
+        "full": {"train_size": None, "eval_size": None, "epochs": 40, "batch_size": 128, "floor": 0.993},
+    },
+    "07_learning_rate_annealing": {
+        "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 3, "batch_size": 128, "floor": 0.985},
+        "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "floor": 0.995},
+    },
+    "08_ensembles_and_error_analysis": {
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "n_models": 2, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 2, "batch_size": 128, "n_models": 3, "floor": 0.985},
+        "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "n_models": 10, "floor": 0.996},
+    },
+    "09_pseudo_labeling": {
+        "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "hidden": 1_000, "threshold": 0.9,
+                  "pseudo_fraction": 0.25, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "epochs": 2, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
+                     "pseudo_fraction": 0.25, "floor": 0.98},
+        "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
+                 "pseudo_fraction": 0.25, "floor": 0.996},
+    },
 }
 
 

@@ -39,19 +39,28 @@ def staircase_chart(rows: list[dict], dest: Path, title: str) -> Path:
     steps = [r for r in rows if r["metric"] == "test accuracy"]
     labels = [f"{r['notebook'][:2]} {r['model']}" for r in steps]
     x = range(len(steps))
-    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(steps) + 2), 4.5))
-    ax.plot(x, [100 * r["value"] for r in steps], "o-", color="tab:blue", label="this course")
+    values = [100 * r["value"] for r in steps]
     refs = [(i, 100 * r["reference"]) for i, r in enumerate(steps) if r["reference"] is not None]
-    if refs:
-        ax.plot(*zip(*refs), "s", color="tab:orange", mfc="none", ms=9, label="seed reference")
-    for i, r in enumerate(steps):
-        ax.annotate(f"{100 * r['value']:.2f}", (i, 100 * r["value"]), textcoords="offset points",
-                    xytext=(0, 7), ha="center", fontsize=8)
-    ax.set_xticks(list(x), labels, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    fig, axes = plt.subplots(2, 1, figsize=(max(6, 0.8 * len(steps) + 2), 7.5), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 1.4]})
+    for ax, zoom in zip(axes, (False, True)):
+        ax.plot(x, values, "o-", color="tab:blue", label="this course")
+        if refs:
+            ax.plot(*zip(*refs), "s", color="tab:orange", mfc="none", ms=9, label="seed reference")
+        ax.set_ylabel("test accuracy (%)")
+        ax.grid(alpha=0.3)
+        if zoom:  # the top of the staircase, where the later lessons differ by tenths
+            top = [v for v in values if v >= 96] or values
+            ax.set_ylim(min(top) - 0.3, 100)
+            for i, v in enumerate(values):
+                if v >= min(top):
+                    ax.annotate(f"{v:.2f}", (i, v), textcoords="offset points", xytext=(0, 7), ha="center",
+                                fontsize=8)
+            ax.set_title("zoom on the top", fontsize=10)
+        else:
+            ax.set_title(title)
+            ax.legend(loc="lower right")
+    axes[1].set_xticks(list(x), labels, rotation=30, ha="right", fontsize=8)
     fig.tight_layout()
     with atomic_path(dest) as tmp:
         fig.savefig(tmp, format="png")

@@ -128,3 +128,20 @@ def test_cli_check_reports_missing_then_ok(course_env, tiny_mnist, capsys):
 def test_cli_prefetch_offline_fails_clearly(course_env, tiny_mnist, capsys):
     assert cli.main(["data"]) == 1
     assert "COURSE_OFFLINE" in capsys.readouterr().err
+
+
+
+def test_load_mnist_splits_standardizes_and_subsets(course_env, tiny_mnist, monkeypatch):
+    source, arrays = tiny_mnist
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(source))
+    # the tiny set has 12 training images: split off 4 for validation instead of 5,000
+    split = data.split_validation
+    monkeypatch.setattr(data, "split_validation", lambda x, y: split(x, y, size=4))
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = data.load_mnist_splits(train_size=5, channel_axis=True, eval_size=3)
+    assert x_tr.shape == (5, 28, 28, 1) and x_tr.dtype == np.float32
+    assert x_va.shape == (3, 28, 28, 1) and x_te.shape == (3, 28, 28, 1)
+    np.testing.assert_array_equal(y_va, arrays["train_labels"][8:11])
+    np.testing.assert_array_equal(y_te, [7, 2, 1])
+    full = arrays["train_images"].astype(np.float64)
+    expected = (arrays["train_images"][0] - full.mean()) / full.std()
+    np.testing.assert_allclose(x_tr[0, ..., 0], expected, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,175 @@
+"""Training throughput of the course's model 9 (VGG-style + BatchNorm + dropout), one epoch each way.
+
+    python benchmarks/train_throughput.py [--batch-size 128] [--train-size N]
+
+In one process it times one epoch on the 55,000 training images:
+
+1. bare Keras: ``model.fit`` on NumPy arrays, nothing else;
+2. the course's path, exactly as notebook 05 trains: ``data.load_mnist_splits``,
+   validation data, the ``TrainAccuracy`` callback, one log line per epoch;
+3. notebook 06's augmentation layers in front of the same model (their cost);
+4. the same model in plain PyTorch, if torch is installed (``pip install -e .[bench]``).
+
+It prints images/s, the ratios, and the share of this machine's float32 peak
+(measured with a large NumPy matmul; the model costs about 14.5 MFLOP per
+training image: forward and backward). Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+FLOP_PER_IMAGE = 14.5e6
+BLOCKS = [(2, 7, 0.1), (2, 14, 0.2), (3, 28, 0.3), (3, 56, 0.4)]
+
+
+def numpy_peak_gflops(n: int = 4096, repeats: int = 5) -> float:
+    """Best float32 GEMM rate of NumPy's BLAS on this machine, in GFLOP/s."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
+    a @ b  # warm-up
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def keras_model(augment: bool, background: float):
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((28, 28, 1))])
+    if augment:  # notebook 06
+        fill = {"fill_mode": "constant", "fill_value": background}
+        model.add(layers.RandomRotation(10 / 360, seed=42, **fill))
+        model.add(layers.RandomZoom(0.1, seed=43, **fill))
+        model.add(layers.RandomShear(0.1, 0.1, seed=44, **fill))
+    for n_convs, filters, rate in BLOCKS:  # notebook 05
+        for _ in range(n_convs):
+            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        model.add(layers.MaxPooling2D())
+        model.add(layers.BatchNormalization())
+        model.add(layers.Dropout(rate))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(100, activation="sigmoid"))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(10, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def keras_epoch(model, x, y, batch_size, **fit_kwargs) -> float:
+    """Seconds for one epoch, after a short warm-up fit that traces the training step."""
+    model.fit(x[: 8 * batch_size], y[: 8 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
+    return _timed(lambda: model.fit(x, y, batch_size=batch_size, epochs=1, **fit_kwargs))
+
+
+def course_path(x_train, y_train, x_valid, y_valid, batch_size, background) -> float:
+    """One epoch trained exactly as notebook 05 trains: validation data, callback, one log line."""
+    import keras
+
+    class TrainAccuracy(keras.callbacks.Callback):  # as defined in notebook 05
+        def __init__(self, x, y):
+            super().__init__()
+            self.x, self.y, self.scores = x, y, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.scores.append(self.model.evaluate(self.x, self.y, batch_size=1000, verbose=0)[1])
+
+    keras.utils.set_random_seed(42)
+    model = keras_model(False, background)
+    return keras_epoch(model, x_train, y_train, batch_size, validation_data=(x_valid, y_valid),
+                       callbacks=[TrainAccuracy(x_train[:5000], y_train[:5000])], verbose=2)
+
+
+def torch_epoch(x, y, batch_size) -> float | None:
+    """One epoch of the same model in plain PyTorch (None when torch is not installed)."""
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        return None
+    torch.manual_seed(42)
+    torch.set_num_threads(os.cpu_count() or 1)
+    modules, channels = [], 1
+    for n_convs, filters, rate in BLOCKS:
+        for _ in range(n_convs):
+            modules += [nn.Conv2d(channels, filters, 3, padding=1), nn.ReLU()]
+            channels = filters
+        modules += [nn.MaxPool2d(2), nn.BatchNorm2d(channels, eps=1e-3, momentum=0.01), nn.Dropout(rate)]
+    modules += [nn.Flatten(), nn.Linear(56, 100), nn.Sigmoid(), nn.Dropout(0.5), nn.Linear(100, 10)]
+    model = nn.Sequential(*modules)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    yt = torch.from_numpy(y.astype(np.int64))
+
+    def epoch(n):
+        model.train()
+        order = torch.randperm(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+
+    epoch(8 * batch_size)  # warm-up
+    return _timed(lambda: epoch(len(xt)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--train-size", type=int, default=None, help="default: all 55,000 training images")
+    args = parser.parse_args()
+
+    import keras
+
+    from helpers import data
+
+    (x_train, y_train), (x_valid, y_valid), _ = data.load_mnist_splits(args.train_size, channel_axis=True)
+    n, bs = len(x_train), args.batch_size
+    background = float(x_train.min())
+    peak = numpy_peak_gflops()
+    print(f"{n:,} images, batch {bs}, Keras {keras.__version__} on {keras.backend.backend()}, "
+          f"{os.cpu_count()} CPU cores; NumPy float32 matmul peak {peak:.0f} GFLOP/s")
+
+    keras.utils.set_random_seed(42)
+    timings = {"bare model.fit (numpy arrays)": keras_epoch(keras_model(False, background), x_train, y_train, bs,
+                                                             verbose=0)}
+    timings["course path (as notebook 05)"] = course_path(x_train, y_train, x_valid, y_valid, bs, background)
+    keras.utils.set_random_seed(42)
+    timings["bare fit + notebook 06 augmentation"] = keras_epoch(keras_model(True, background), x_train, y_train, bs,
+                                                                 verbose=0)
+    torch_seconds = torch_epoch(x_train, y_train, bs)
+    if torch_seconds is not None:
+        timings["plain PyTorch"] = torch_seconds
+
+    bare = n / timings["bare model.fit (numpy arrays)"]
+    print(f"\n{'path':38} {'s/epoch':>8} {'images/s':>9} {'vs bare':>8} {'% of peak':>9}")
+    for name, seconds in timings.items():
+        rate = n / seconds
+        print(f"{name:38} {seconds:8.1f} {rate:9.0f} {rate / bare:8.2f} "
+              f"{100 * rate * FLOP_PER_IMAGE / 1e9 / peak:8.1f}%")
+    if torch_seconds is None:
+        print("plain PyTorch: skipped (install it with `pip install -e .[bench]`)")
+    aug = timings["bare fit + notebook 06 augmentation"] - timings["bare model.fit (numpy arrays)"]
+    print(f"augmentation layers cost {aug:.1f} s per epoch "
+          f"({100 * aug / timings['bare model.fit (numpy arrays)']:.0f}% on top of bare fit)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
