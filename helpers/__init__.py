@@ -2,10 +2,13 @@
 
 The lessons themselves live in ``notebooks/``; this package only carries what
 every notebook needs and nobody wants to read twice: finding and verifying the
-data (:mod:`helpers.data`), run profiles (:mod:`helpers.profiles`), the notebook
-set-up banner (:mod:`helpers.session`), plots (:mod:`helpers.plots`), the
-results ledger and its report (:mod:`helpers.ledger`, :mod:`helpers.report`)
-and the notebook runner (:mod:`helpers.runner`).
+data (:mod:`helpers.data`), synthetic numbers made of digits
+(:mod:`helpers.sequences`), sequence and box metrics (:mod:`helpers.metrics`),
+run profiles (:mod:`helpers.profiles`), the notebook set-up banner
+(:mod:`helpers.session`), plots (:mod:`helpers.plots`), training conveniences
+(:mod:`helpers.training`), the results ledger and its report
+(:mod:`helpers.ledger`, :mod:`helpers.report`) and the notebook runner
+(:mod:`helpers.runner`).
 
 Command line: ``python -m helpers {data,run,report} --help``.
 """

@@ -8,8 +8,40 @@ import sys
 from . import data, paths, profiles
 
 
+def cmd_svhn(args) -> int:
+    """List the SVHN files of the chosen format(s) with their sizes, then fetch (or --check) them."""
+    from . import svhn
+
+    chosen = svhn.files_for(args.svhn_format, args.extra)
+    total = sum(f.size for f in chosen if svhn.locate(f)[0] is None)
+    for name, source, size in svhn.status(args.svhn_format, args.extra):
+        print(f"svhn   {name:28} {source:10} {size:>9}")
+    if args.check or not total:
+        bad = 0
+        for file in chosen:
+            path, _ = svhn.locate(file)
+            try:
+                if path is not None:
+                    svhn.verify(path, file)
+            except svhn.DataError as err:
+                bad += 1
+                print(f"error: {err}", file=sys.stderr)
+        return 1 if bad else 0
+    print(f"downloading {total / 1e9:.2f} GB from {svhn.URL} (resumes if interrupted; "
+          "SVHN is for non-commercial use, cite Netzer et al. 2011)")
+    try:
+        for file in chosen:
+            svhn.fetch(file)
+    except svhn.DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_data(args) -> int:
     """Prefetch every dataset the course needs, or with --check only verify what is present."""
+    if args.svhn_format:
+        return cmd_svhn(args)
     bad = 0
     for dataset in data.DATASETS:
         if not args.check:
@@ -62,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("data", help="prefetch the datasets (for offline workshops) or --check them")
     p.add_argument("--check", action="store_true", help="verify files already present; download nothing")
+    p.add_argument("--svhn-format", choices=("1", "2", "both"),
+                   help="SVHN instead of MNIST: 1 = whole numbers (0.7 GB), 2 = cropped digits (0.25 GB), both")
+    p.add_argument("--extra", action="store_true", help="with --svhn-format: also the large 'extra' split (3.3 GB)")
     p.set_defaults(func=cmd_data)
 
     try:

@@ -67,3 +67,42 @@ def download(url: str, dest: Path, verify: Callable[[Path], None] | None = None,
         if verify is not None:
             verify(tmp)
     return dest
+
+
+def md5_file(path: Path, chunk: int = 1 << 22) -> str:
+    """Hex md5 of a file, read in 4 MiB chunks (the SVHN files are up to 2 GB)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download_resumable(url: str, dest: Path, size: int | None = None, desc: str | None = None,
+                       timeout: float = 60) -> Path:
+    """Download ``url`` into ``dest.part``, resuming a previous partial download; return the part file.
+
+    An existing ``.part`` file is continued with an HTTP ``Range`` request;
+    when the server ignores the range (status 200) or the part is already
+    longer than ``size``, the download restarts from zero. The caller checks
+    the finished part (size and md5) and renames it into place, so ``dest``
+    itself is never half-written. Used for the SVHN archives (:mod:`helpers.svhn`).
+    """
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    if size is not None and have > size:
+        have = 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        resumed = have and getattr(response, "status", 200) == 206
+        if not resumed:
+            have = 0
+        total = size or (int(response.headers.get("Content-Length") or 0) + have) or None
+        with open(part, "ab" if resumed else "wb") as out, \
+                tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=desc or dest.name) as bar:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                bar.update(len(chunk))
+    return part

@@ -10,13 +10,15 @@ def show_images(images, labels=None, predictions=None, ncols: int = 10, title: s
                 size: float = 1.1):
     """Show a grid of images, each titled with its label (and prediction, red when wrong).
 
-    ``images`` is ``(N, H, W)`` or ``(N, H, W, C)``. Taught in ``00_mnist_data``;
-    used wherever a lesson shows digits.
+    ``images`` is ``(N, H, W)`` or ``(N, H, W, C)``; wide images (the numbers
+    of Part II) get wide cells. Labels may be digits or strings. Taught in
+    ``00_mnist_data``; used wherever a lesson shows digits or numbers.
     """
     images = np.asarray(images)
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    aspect = min(images.shape[2] / images.shape[1], 6) if n else 1
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * aspect * ncols, size * nrows * 1.15), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:

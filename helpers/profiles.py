@@ -76,6 +76,33 @@ LESSONS = {
         "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
                  "pseudo_fraction": 0.25, "floor": 0.996},
     },
+    # Part II: numbers of MNIST digits, generated on the fly. `steps` batches per epoch per model;
+    # `valid`/`test` are the sizes of the fixed evaluation sets; full = the reference's 165k/15k/30k.
+    "10_digit_sequences": {
+        "smoke": {"batch_size": 32, "steps": 80, "epochs": 1, "valid": 500, "test": 500, "eval_size": 2_000,
+                  "floor": 0.0, "floor_char": 0.2, "floor_random": 0.1},
+        "standard": {"batch_size": 128, "steps": 180, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
+                     "floor": 0.6, "floor_char": 0.9, "floor_random": 0.3},
+        "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
+                 "floor": 0.95, "floor_char": 0.99, "floor_random": 0.9},
+    },
+    "11_ctc_sequences": {
+        "smoke": {"batch_size": 32, "steps": 120, "epochs": 1, "valid": 500, "test": 500, "eval_size": 2_000,
+                  "floor": 0.02, "floor_char": 0.3},
+        "standard": {"batch_size": 128, "steps": 250, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
+                     "floor": 0.5, "floor_char": 0.85},
+        "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
+                 "floor": 0.95, "floor_char": 0.99},
+    },
+    # Part III: numbers on a 128x256 canvas; `steps` batches per epoch per model.
+    "12_localization": {
+        "smoke": {"batch_size": 32, "steps": 60, "epochs": 1, "valid": 300, "test": 300, "eval_size": 2_000,
+                  "clutter": False, "floor_iou": 0.3, "floor_char": 0.08},
+        "standard": {"batch_size": 64, "steps": 250, "epochs": 2, "valid": 1_000, "test": 2_000, "eval_size": None,
+                     "clutter": False, "floor_iou": 0.5, "floor_char": 0.3},
+        "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
+                 "clutter": True, "floor_iou": 0.9, "floor_char": 0.97},
+    },
 }
 
 

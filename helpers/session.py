@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from . import data, profiles
@@ -34,12 +35,17 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
         raise RuntimeError(f"The course needs Keras 3; found {keras.__version__}. "
                            "Run `pip install -r requirements.txt`.")
     keras.utils.set_random_seed(seed)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # e.g. retracing notices when models are compared
     mpl.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3,
                          "axes.spines.top": False, "axes.spines.right": False,
                          "image.cmap": "gray_r", "font.size": 11})
 
     parts = [f"profile: {cfg.profile}", f"backend: {keras.backend.backend()} (Keras {keras.__version__})"]
-    if dataset:
+    if dataset and dataset.startswith("svhn"):  # "svhn1" or "svhn2": the official format used
+        from . import svhn
+
+        parts.append(svhn.banner(int(dataset[-1])))
+    elif dataset:
         parts.append(f"data: {dataset} from {data.source_of(dataset)}")
     parts.append(f"seed: {seed}")
     print(f"[{lesson}] " + " | ".join(parts))

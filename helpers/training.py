@@ -1,7 +1,9 @@
-"""Small training conveniences shared by the lessons: parameter counts and timing."""
+"""Small training conveniences shared by the lessons: parameter counts, timing, memory."""
 
 from __future__ import annotations
 
+import resource
+import sys
 import time
 from contextlib import contextmanager
 
@@ -35,3 +37,14 @@ def stopwatch():
         yield watch
     finally:
         watch.seconds = time.perf_counter() - start
+
+
+def peak_memory_gib() -> float:
+    """Peak resident memory of this process (the notebook's kernel) so far, in GiB.
+
+    Read from ``getrusage`` (the kernel counts every page the process ever
+    held, TensorFlow's included). Printed by the Results cells of the
+    lessons that generate data on the fly, from ``10_digit_sequences`` on.
+    """
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**30 if sys.platform == "darwin" else peak / 2**20  # bytes on macOS, KiB on Linux

@@ -1,0 +1,416 @@
+"""The Street View House Numbers dataset (SVHN; Netzer et al., 2011) in its two official formats.
+
+* **Format 2**, cropped digits: ``train_32x32.mat``, ``test_32x32.mat``,
+  ``extra_32x32.mat``, MATLAB v5 files read with :func:`scipy.io.loadmat`
+  (``X`` is ``(32, 32, 3, N)`` uint8, ``y`` is ``(N, 1)`` with 10 meaning 0).
+* **Format 1**, whole numbers with a box per digit: ``train.tar.gz``,
+  ``test.tar.gz``, ``extra.tar.gz``, each a folder of PNGs plus
+  ``digitStruct.mat``, a MATLAB v7.3 (HDF5) file read with h5py.
+
+Files are looked for in the data folder, then in ``COURSE_DATA_MIRROR/svhn``,
+then downloaded from the official page (resuming a partial download), and
+always checked against the published size and md5 before use. Archives are
+extracted safely (no absolute paths, ``..``, links or devices) into a
+temporary folder renamed into place when complete; ``digitStruct.mat`` is
+parsed once into a JSON cache beside the images.
+
+SVHN is for non-commercial use only; cite Netzer et al. (2011) "Reading Digits
+in Natural Images with Unsupervised Feature Learning". Where it cannot be had
+(offline), the lessons use :mod:`helpers.standin` instead and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .data import DataError
+from .files import download_resumable, md5_file, write_text_atomic
+
+URL = "http://ufldl.stanford.edu/housenumbers/"
+FIELDS = ("label", "left", "top", "width", "height")
+
+
+@dataclass(frozen=True)
+class SvhnFile:
+    """One official SVHN file: its name, size in bytes, md5, format (1 or 2) and split."""
+
+    name: str
+    size: int
+    md5: str
+    format: int
+    split: str
+
+
+FILES = {f.name: f for f in (
+    SvhnFile("train_32x32.mat", 182_040_794, "e26dedcc434d2e4c54c9b2d4a06d8373", 2, "train"),
+    SvhnFile("test_32x32.mat", 64_275_384, "eb5a983be6a315427106f1b164d9cef3", 2, "test"),
+    SvhnFile("extra_32x32.mat", 1_329_278_602, "a93ce644f1a588dc4d68dda5feec44a7", 2, "extra"),
+    SvhnFile("train.tar.gz", 404_141_560, "a649f4cb15c35520e8a8c342d4c0005a", 1, "train"),
+    SvhnFile("test.tar.gz", 276_555_967, "790d9c8d42f1fcbd219b59956c853a81", 1, "test"),
+    SvhnFile("extra.tar.gz", 1_955_489_752, "606f41243d71ca4d5fe66dbaf1f02bee", 1, "extra"),
+)}
+
+
+def files_for(formats: str = "both", extra: bool = False) -> list[SvhnFile]:
+    """The official files of format ``"1"``, ``"2"`` or ``"both"``; the big ``extra`` split only if asked."""
+    if formats not in ("1", "2", "both"):
+        raise ValueError(f"SVHN format must be 1, 2 or both, got {formats!r}")
+    wanted = {1, 2} if formats == "both" else {int(formats)}
+    return [f for f in FILES.values() if f.format in wanted and (extra or f.split != "extra")]
+
+
+def folder() -> Path:
+    """Where downloaded and extracted SVHN files live: ``<data dir>/svhn``."""
+    return paths.data_dir() / "svhn"
+
+
+def _fix(file: SvhnFile) -> str:
+    return (f"Delete it and run `python -m helpers data --svhn-format {file.format}` to fetch a fresh copy "
+            f"(or copy the official {file.name} from {URL} into {folder()}).")
+
+
+def locate(file: SvhnFile) -> tuple[Path | None, str]:
+    """Where ``file`` is: ``(path, "local")``, ``(path, "mirror")`` or ``(None, "missing")``."""
+    local = folder() / file.name
+    if local.exists():
+        return local, "local"
+    mirror = paths.mirror_dir()
+    if mirror is not None and (mirror / "svhn" / file.name).exists():
+        return mirror / "svhn" / file.name, "mirror"
+    return None, "missing"
+
+
+def _stamps_path() -> Path:
+    return folder() / ".verified.json"
+
+
+def verify(path: Path, file: SvhnFile) -> None:
+    """Check ``path`` against ``file``'s published size and md5; raise :class:`DataError` naming both.
+
+    The size is checked first (a truncated download fails at once); a file
+    whose md5 matched before (same size and modification time) is not hashed
+    again.
+    """
+    path = Path(path)
+    stat = path.stat()
+    if stat.st_size != file.size:
+        raise DataError(f"{path} has {stat.st_size:,} bytes, expected {file.size:,} (md5 {file.md5}): "
+                        f"the file is truncated or not the official {file.name}. {_fix(file)}")
+    stamps = {}
+    if _stamps_path().exists():
+        try:
+            stamps = json.loads(_stamps_path().read_text())
+        except json.JSONDecodeError:
+            stamps = {}
+    key, stamp = str(path.resolve()), [stat.st_size, stat.st_mtime_ns, file.md5]
+    if stamps.get(key) == stamp:
+        return
+    actual = md5_file(path)
+    if actual != file.md5:
+        raise DataError(f"{path} has md5 {actual}, expected {file.md5}: the file is damaged. {_fix(file)}")
+    stamps[key] = stamp
+    write_text_atomic(_stamps_path(), json.dumps(stamps, indent=1))
+
+
+def fetch(file: SvhnFile, url: str = URL) -> Path:
+    """A verified local copy of ``file``: found, or downloaded (resuming), checked, then renamed into place."""
+    path, _ = locate(file)
+    if path is not None:
+        verify(path, file)
+        return path
+    if paths.offline():
+        raise DataError(f"{file.name} is not in {folder()} or the mirror, and downloads are off "
+                        f"({paths.OFFLINE_VAR}=1). Download it from {URL} (or run "
+                        f"`python -m helpers data --svhn-format {file.format}` online), or use the stand-in.")
+    dest = folder() / file.name
+    try:
+        part = download_resumable(url + file.name, dest, size=file.size)
+    except (urllib.error.URLError, OSError) as err:
+        raise DataError(f"Could not download {file.name} from {url}: {err}. A partial download is kept as "
+                        f"{dest.name}.part and resumes next time; offline, use the stand-in.") from err
+    try:
+        verify(part, file)
+    except DataError as err:
+        part.unlink(missing_ok=True)
+        raise DataError(f"Downloaded {file.name} failed its check and was deleted: {err}") from err
+    os.replace(part, dest)
+    return dest
+
+
+# ---- format 2: cropped digits --------------------------------------------------------------
+
+def read_cropped(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a ``*_32x32.mat`` file: images ``(N, 32, 32, 3)`` uint8 and labels ``(N,)`` 0-9 (10 becomes 0).
+
+    Taught in ``13_svhn_cropped_digits``.
+    """
+    from scipy.io import loadmat
+
+    try:
+        mat = loadmat(path)
+    except (ValueError, OSError, TypeError) as err:
+        raise DataError(f"{path} is not a MATLAB v5 file scipy can read ({err}).") from err
+    if "X" not in mat or "y" not in mat:
+        raise DataError(f"{path} has no X and y arrays (found {sorted(k for k in mat if not k.startswith('__'))}).")
+    x, y = mat["X"], mat["y"]
+    if x.ndim != 4 or x.shape[:3] != (32, 32, 3) or y.shape != (x.shape[3], 1):
+        raise DataError(f"{path}: X is {x.shape} and y {y.shape}; expected (32, 32, 3, N) and (N, 1).")
+    labels = y.ravel().astype(np.uint8)
+    if labels.min() < 1 or labels.max() > 10:
+        raise DataError(f"{path}: labels range {labels.min()}-{labels.max()}, expected 1-10.")
+    labels[labels == 10] = 0
+    return np.ascontiguousarray(x.transpose(3, 0, 1, 2)), labels
+
+
+def load_cropped(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """The official cropped digits of ``split`` (``train``, ``test`` or ``extra``), fetched and verified."""
+    return read_cropped(fetch(FILES[f"{split}_32x32.mat"]))
+
+
+# ---- format 1: full numbers, safe extraction, digitStruct.mat -------------------------------
+
+def _check_member(member: tarfile.TarInfo) -> None:
+    name = member.name
+    if name.startswith(("/", "\\")) or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise DataError(f"refusing archive member {name!r}: absolute path or '..' would write outside the target")
+    if member.issym() or member.islnk():
+        raise DataError(f"refusing archive member {name!r}: links are not allowed in a dataset archive")
+    if not (member.isfile() or member.isdir()):
+        raise DataError(f"refusing archive member {name!r}: devices and special files are not allowed")
+
+
+def safe_extract(archive: Path, dest: Path) -> Path:
+    """Extract ``archive`` into the folder ``dest``, atomically and safely.
+
+    Every member is checked first (absolute paths, ``..``, links and devices
+    are refused with :class:`DataError`, and nothing is written); extraction
+    then goes to a temporary folder beside ``dest`` (with tarfile's ``data``
+    filter where Python has it) that is renamed to ``dest`` only when
+    complete. Returns ``dest``.
+    """
+    archive, dest = Path(archive), Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(archive) as tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(member)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+            try:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(tmp, members=members, filter="data")
+                else:  # pragma: no cover - Python without extraction filters; members were checked above
+                    tar.extractall(tmp, members=members)
+                if dest.exists():
+                    shutil.rmtree(dest)
+                os.replace(tmp, dest)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except (tarfile.TarError, EOFError, OSError) as err:
+        raise DataError(f"{archive} could not be extracted ({err}). Delete it and fetch it again.") from err
+    return dest
+
+
+def _parse_range(path: Path, begin: int, end: int) -> list[dict]:
+    """Parse images ``begin:end`` of a digitStruct.mat (one worker's share)."""
+    import h5py
+    from h5py import h5d, h5r, h5s
+
+    def read(dataset_id) -> np.ndarray:  # one whole-array read, no high-level wrapper objects
+        array = np.empty(dataset_id.shape, dtype=dataset_id.dtype)
+        dataset_id.read(h5s.ALL, h5s.ALL, array)
+        return array
+
+    with h5py.File(path, "r") as f:
+        names, boxes = f["digitStruct/name"][begin:end, 0], f["digitStruct/bbox"][begin:end, 0]
+        fid, entries = f.id, []
+        for name_ref, box_ref in zip(names, boxes):
+            chars = read(h5r.dereference(name_ref, fid)).ravel().astype(np.uint16)
+            entry = {"name": chars.tobytes().decode("utf-16-le")}
+            group = h5r.dereference(box_ref, fid)
+            for field in FIELDS:
+                values = read(h5d.open(group, field.encode()))[:, 0]
+                if values.dtype == object:  # k > 1: references to (1, 1) datasets
+                    values = [read(h5r.dereference(ref, fid))[0, 0] for ref in values]
+                entry[field] = [int(v) for v in values]
+            entry["label"] = [0 if v == 10 else v for v in entry["label"]]
+            entries.append(entry)
+    return entries
+
+
+def parse_digit_struct(path: Path, workers: int | None = None) -> list[dict]:
+    """Read a ``digitStruct.mat`` (MATLAB v7.3 / HDF5) into a list, one dict per image.
+
+    Each dict has ``name`` (the PNG's file name) and lists ``label`` (0-9, the
+    official 10 becoming 0), ``left``, ``top``, ``width`` and ``height``, one
+    entry per digit. The file stores every value behind an object reference;
+    this dereferences each one once with h5py's low-level whole-array reads,
+    and splits large files across ``workers`` processes (default: one per
+    core), which keeps the 33,402-image training file under a minute (see
+    ``benchmarks/svhn_digitstruct.py``).
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            count = f["digitStruct/name"].shape[0]
+            if f["digitStruct/bbox"].shape[0] != count:
+                raise DataError(f"{path}: digitStruct/name and digitStruct/bbox differ in length.")
+    except OSError as err:
+        raise DataError(f"{path} is not an HDF5 (MATLAB v7.3) file ({err}).") from err
+    except KeyError as err:
+        raise DataError(f"{path} has no digitStruct/name and digitStruct/bbox datasets.") from err
+    if workers is None:  # small files are faster in one process
+        workers = min(4, os.cpu_count() or 1) if count >= 2_000 else 1
+    workers = max(1, min(workers, count))
+    if workers == 1:
+        return _parse_range(path, 0, count)
+    from concurrent.futures import ProcessPoolExecutor
+
+    bounds = np.linspace(0, count, workers + 1).astype(int)
+    with ProcessPoolExecutor(workers) as pool:
+        parts = pool.map(_parse_range, [path] * workers, bounds[:-1], bounds[1:])
+        return [entry for part in parts for entry in part]
+
+
+def write_digit_struct(path: Path, entries: list[dict]) -> None:
+    """Write ``entries`` (as :func:`parse_digit_struct` returns them) in the official v7.3 layout.
+
+    Group ``digitStruct`` with ``name`` and ``bbox``, each ``(N, 1)`` object
+    references; a name points to a uint16 character array; a bbox points to a
+    group of ``height``, ``label``, ``left``, ``top``, ``width`` holding the
+    value itself for one digit, or references to ``(1, 1)`` datasets for more.
+    Label 0 is written as 10. Used by the tests and the parsing benchmark.
+    """
+    import h5py
+
+    ref_dtype = h5py.special_dtype(ref=h5py.Reference)
+    with h5py.File(path, "w") as f:
+        refs = f.create_group("#refs#")
+        names = np.empty((len(entries), 1), dtype=object)
+        bboxes = np.empty((len(entries), 1), dtype=object)
+        counter = 0
+        for i, entry in enumerate(entries):
+            chars = np.frombuffer(entry["name"].encode("utf-16-le"), dtype=np.uint16).reshape(-1, 1)
+            names[i, 0] = refs.create_dataset(f"n{i}", data=chars).ref
+            group = refs.create_group(f"b{i}")
+            bboxes[i, 0] = group.ref
+            for field in FIELDS:
+                values = [10 if (field == "label" and v == 0) else v for v in entry[field]]
+                if len(values) == 1:
+                    group.create_dataset(field, data=np.array([[float(values[0])]]))
+                else:
+                    items = np.empty((len(values), 1), dtype=object)
+                    for j, v in enumerate(values):
+                        items[j, 0] = refs.create_dataset(f"v{counter}", data=np.array([[float(v)]])).ref
+                        counter += 1
+                    group.create_dataset(field, data=items, dtype=ref_dtype)
+        struct = f.create_group("digitStruct")
+        struct.create_dataset("name", data=names, dtype=ref_dtype)
+        struct.create_dataset("bbox", data=bboxes, dtype=ref_dtype)
+
+
+def annotations(image_folder: Path) -> list[dict]:
+    """The parsed ``digitStruct.mat`` of an extracted split, cached as ``digitStruct.json`` beside it."""
+    cache = Path(image_folder) / "digitStruct.json"
+    source = Path(image_folder) / "digitStruct.mat"
+    if cache.exists() and cache.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+        return json.loads(cache.read_text())
+    entries = parse_digit_struct(source)
+    write_text_atomic(cache, json.dumps(entries))
+    return entries
+
+
+def load_full(split: str = "train") -> tuple[Path, list[dict]]:
+    """The whole-number images of ``split``: ``(folder of PNGs, annotations)``, fetched, extracted, parsed.
+
+    Taught in ``14_svhn_multi_digit``.
+    """
+    archive = fetch(FILES[f"{split}.tar.gz"])
+    target = folder() / split
+    if not (target / "digitStruct.mat").exists():
+        with tempfile.TemporaryDirectory(dir=folder()) as tmp:
+            safe_extract(archive, Path(tmp) / "x")
+            inner = Path(tmp) / "x" / split  # the archives hold one folder named after the split
+            if not (inner / "digitStruct.mat").exists():
+                raise DataError(f"{archive} does not hold {split}/digitStruct.mat. {_fix(FILES[f'{split}.tar.gz'])}")
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(inner, target)
+    return target, annotations(target)
+
+
+def status(formats: str = "both", extra: bool = False) -> list[tuple[str, str, str]]:
+    """``(file, source, size)`` for the SVHN files of ``formats``, without downloading or hashing."""
+    return [(file.name, locate(file)[1], f"{file.size / 1e6:,.0f} MB") for file in files_for(formats, extra)]
+
+
+# ---- real SVHN when it can be had, the stand-in otherwise ------------------------------------
+
+CHOICES = ("auto", "svhn", "standin")
+
+
+def _use_standin(names: list[str], prefer: str) -> bool:
+    if prefer not in CHOICES:
+        raise ValueError(f"prefer must be one of {', '.join(CHOICES)}, got {prefer!r}")
+    if prefer != "auto":
+        return prefer == "standin"
+    present = all(locate(FILES[name])[0] is not None for name in names)
+    return not present and paths.offline()
+
+
+def source(format: int, prefer: str = "auto") -> str:
+    """What the lessons will read for SVHN ``format`` (1 or 2): ``"svhn"`` or ``"svhn-standin"``.
+
+    ``auto`` means real SVHN when its files are present or can be downloaded
+    (downloads allowed), the stand-in when they are absent and
+    ``COURSE_OFFLINE=1``. This is the ``dataset`` name the ledger records.
+    """
+    names = ["train_32x32.mat", "test_32x32.mat"] if format == 2 else ["train.tar.gz", "test.tar.gz"]
+    return "svhn-standin" if _use_standin(names, prefer) else "svhn"
+
+
+def banner(format: int, prefer: str = "auto") -> str:
+    """The data part of a notebook's banner: where SVHN comes from, or loudly that it is the stand-in."""
+    if source(format, prefer) == "svhn-standin":
+        return "data: STAND-IN (synthetic street numbers, not SVHN; see README)"
+    names = ["train_32x32.mat", "test_32x32.mat"] if format == 2 else ["train.tar.gz", "test.tar.gz"]
+    where = sorted({locate(FILES[n])[1] for n in names})
+    return f"data: svhn format {format} from {'+'.join(where)}"
+
+
+def cropped(split: str = "train", standin_count: int = 10_000, prefer: str = "auto"
+            ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Cropped digits ``(x, y, dataset)`` from real SVHN format 2, or ``standin_count`` stand-in digits.
+
+    ``x`` is ``(N, 32, 32, 3)`` uint8 and ``y`` 0-9 either way; ``dataset`` is
+    ``"svhn"`` or ``"svhn-standin"`` for the banner and the ledger. Used by
+    ``13_svhn_cropped_digits``.
+    """
+    from . import standin
+
+    if source(2, prefer) == "svhn-standin":
+        return (*standin.cropped(split, standin_count), "svhn-standin")
+    return (*load_cropped(split), "svhn")
+
+
+def full(split: str = "train", standin_count: int = 2_000, prefer: str = "auto") -> tuple[Path, list[dict], str]:
+    """Whole numbers ``(folder, annotations, dataset)`` from real SVHN format 1, or the stand-in.
+
+    Used by ``14_svhn_multi_digit``.
+    """
+    from . import standin
+
+    if source(1, prefer) == "svhn-standin":
+        return (*standin.full(split, standin_count), "svhn-standin")
+    return (*load_full(split), "svhn")

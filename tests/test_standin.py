@@ -1,0 +1,84 @@
+"""The offline SVHN stand-in: shapes, labels and boxes, determinism, variety, caching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import standin
+
+
+def test_cropped_digits_have_svhn_shapes_and_labels(course_env):
+    x, y = standin.cropped("test", 40, progress=False)
+    assert x.shape == (40, 32, 32, 3) and x.dtype == np.uint8
+    assert y.shape == (40,) and y.dtype == np.uint8 and set(y) <= set(range(10))
+    assert len(set(y)) >= 6
+
+
+def test_boxes_enclose_each_digits_ink():
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        picture, digits, boxes, masks = standin.render_number(rng, return_masks=True)
+        height, width, channels = picture.shape
+        assert channels == 3 and len(digits) == len(boxes) == len(masks)
+        for (left, top, w, h), mask in zip(boxes, masks):
+            assert 0 <= left and 0 <= top and left + w <= width and top + h <= height and w > 0 and h > 0
+            ink = mask > 96
+            inside = np.zeros_like(ink)
+            inside[top:top + h, left:left + w] = True
+            assert ink[inside].sum() == ink.sum(), "ink outside its box"
+            assert ink[top, left:left + w].any() and ink[top + h - 1, left:left + w].any(), "box not tight"
+            # the digit is visible in the photo: its box differs from the plate around it
+            assert picture[top:top + h, left:left + w].std() > 5
+
+
+def test_requested_digits_are_drawn_in_order():
+    rng = np.random.default_rng(2)
+    _, digits, boxes = standin.render_number(rng, digits=[4, 0, 7])
+    assert digits == [4, 0, 7]
+    assert list(boxes[:, 0]) == sorted(boxes[:, 0]), "left to right"
+
+
+def test_stand_in_is_deterministic_and_splits_differ(course_env):
+    a = standin.cropped("train", 10, seed=3, progress=False)
+    (course_env / "data" / "svhn-standin").rename(course_env / "moved")  # force a fresh render
+    b = standin.cropped("train", 10, seed=3, progress=False)
+    c = standin.cropped("test", 10, seed=3, progress=False)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_variety():
+    rng = np.random.default_rng(4)
+    renders = [standin.render_number(rng) for _ in range(150)]
+    lengths = [len(d) for _, d, _ in renders]
+    assert set(lengths) == {1, 2, 3, 4, 5} and 2 <= np.median(lengths) <= 3
+    sizes = {p.shape[:2] for p, _, _ in renders}
+    assert len(sizes) > 100, "photos of varied size"
+    colours = np.array([p.reshape(-1, 3).mean(axis=0) for p, _, _ in renders])
+    assert colours.std(axis=0).min() > 25, "varied colours"
+    heights = [b[:, 3].mean() for _, _, b in renders]
+    assert max(heights) > 2 * min(heights), "varied digit sizes"
+    assert len(standin.fonts()) >= 10
+
+
+def test_cropped_is_cached(course_env, monkeypatch):
+    first = standin.cropped("test", 5, progress=False)
+    monkeypatch.setattr(standin, "render_number", lambda *a, **k: pytest.fail("should come from the cache"))
+    np.testing.assert_array_equal(standin.cropped("test", 5, progress=False)[0], first[0])
+
+
+def test_full_numbers_match_the_svhn_loader_layout(course_env):
+    target, entries = standin.full("test", 6, progress=False)
+    assert [e["name"] for e in entries] == [f"{i}.png" for i in range(1, 7)]
+    for entry in entries:
+        assert set(entry) == {"name", "label", "left", "top", "width", "height"}
+        n = len(entry["label"])
+        assert all(len(entry[k]) == n for k in ("left", "top", "width", "height"))
+        with Image.open(target / entry["name"]) as image:
+            assert image.mode == "RGB"
+            assert max(np.add(entry["left"], entry["width"])) <= image.width
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no temporary folder left"
+    assert standin.full("test", 6, progress=False)[1] == entries
