@@ -1,9 +1,10 @@
-"""Command line: ``python -m helpers data | run | report``."""
+"""Command line: ``python -m helpers data | run | report | predict``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import data, paths, profiles
 
@@ -88,6 +89,38 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_predict(args) -> int:
+    """Read the house number in each photo; print it, its confidence and box; write annotated copies."""
+    from . import models, photos
+
+    files, skipped = photos.find(args.paths)
+    try:
+        locator, reader = models.load("svhn_locator"), models.load("svhn_number")
+    except models.MissingModel as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        try:
+            picture = photos.load(path)
+        except photos.PhotoError as err:
+            skipped.append((path, str(err)))
+            continue
+        result = photos.read_number(picture, locator, reader)
+        target = out / f"{path.stem}_read.png"
+        photos.annotate(picture, result).save(target)
+        x, y, w, h = result["box"]
+        print(f"{path}: {result['number'] or '(nothing)'}  confidence {result['confidence']:.2f}  "
+              f"box x={x} y={y} w={w} h={h}  -> {target}")
+    for path, reason in skipped:
+        print(f"{path}: skipped ({reason})")
+    trained_on = models.card("svhn_number").get("dataset")
+    if trained_on == "svhn-standin":
+        print("note: these models were trained on the offline stand-in, not on SVHN; expect misreads on real photos.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Digit-recognition course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="ledger -> markdown table and staircase chart")
     p.add_argument("--profile", choices=profiles.PROFILES, default=default_profile)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("predict", help="read house numbers in your photos (models from notebooks 13-14)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
+    p.add_argument("--out", default=str(paths.runs_dir() / "predictions"),
+                   help="where annotated copies go (default: runs/predictions)")
+    p.set_defaults(func=cmd_predict)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -6,6 +6,7 @@
 | ``COURSE_DATA_MIRROR``| an offline mirror laid out like ``shared/datasets`` | unset          |
 | ``COURSE_OFFLINE``    | ``1`` forbids downloads (tests, workshops)          | unset          |
 | ``COURSE_RUNS_DIR``   | ledger, executed notebooks, reports                 | ``runs/``      |
+| ``COURSE_MODELS_DIR`` | trained models saved by notebooks 13-14             | ``models/``    |
 | ``COURSE_PROFILE``    | ``smoke``, ``standard`` or ``full``                 | ``standard``   |
 """
 
@@ -21,6 +22,7 @@ DATA_DIR_VAR = "COURSE_DATA_DIR"
 MIRROR_VAR = "COURSE_DATA_MIRROR"
 OFFLINE_VAR = "COURSE_OFFLINE"
 RUNS_DIR_VAR = "COURSE_RUNS_DIR"
+MODELS_DIR_VAR = "COURSE_MODELS_DIR"
 
 
 def _env_path(var: str, default: Path) -> Path:
@@ -55,6 +57,14 @@ def runs_dir() -> Path:
     return _env_path(RUNS_DIR_VAR, ROOT / "runs")
 
 
+def models_dir() -> Path:
+    """The gitignored folder trained models are saved to (``COURSE_MODELS_DIR``, else ``models/``).
+
+    Written by notebooks 13-14, read by notebook 15 and ``python -m helpers predict``.
+    """
+    return _env_path(MODELS_DIR_VAR, ROOT / "models")
+
+
 def absolutize_env() -> None:
     """Turn relative paths in the course's path variables into absolute ones.
 
@@ -62,7 +72,7 @@ def absolutize_env() -> None:
     ``COURSE_DATA_MIRROR=../shared/datasets`` given from the project root must
     be fixed before a kernel starts. Called by the runner.
     """
-    for var in (DATA_DIR_VAR, MIRROR_VAR, RUNS_DIR_VAR):
+    for var in (DATA_DIR_VAR, MIRROR_VAR, RUNS_DIR_VAR, MODELS_DIR_VAR):
         value = os.environ.get(var, "").strip()
         if value:
             os.environ[var] = str(Path(value).expanduser().resolve())

@@ -94,14 +94,44 @@ LESSONS = {
         "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
                  "floor": 0.95, "floor_char": 0.99},
     },
-    # Part III: numbers on a 128x256 canvas; `steps` batches per epoch per model.
+    # Part III: numbers on a 128x256 canvas; `steps` batches per epoch per model. Reading floors:
+    # `floor_char_one` for the one network (its CTC head needs more canvases than smoke has), `floor_char`
+    # for the two-stage pipeline.
     "12_localization": {
-        "smoke": {"batch_size": 32, "steps": 60, "epochs": 1, "valid": 300, "test": 300, "eval_size": 2_000,
-                  "clutter": False, "floor_iou": 0.3, "floor_char": 0.08},
-        "standard": {"batch_size": 64, "steps": 250, "epochs": 2, "valid": 1_000, "test": 2_000, "eval_size": None,
-                     "clutter": False, "floor_iou": 0.5, "floor_char": 0.3},
-        "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
-                 "clutter": True, "floor_iou": 0.9, "floor_char": 0.97},
+        "smoke": {"batch_size": 32, "steps": 60, "epochs": 1, "reader_batch": 32, "reader_steps": 150,
+                  "valid": 300, "test": 300, "eval_size": 2_000, "clutter": False,
+                  "floor_iou": 0.2, "floor_char_one": 0.0, "floor_char": 0.1},
+        "standard": {"batch_size": 64, "steps": 250, "epochs": 2, "reader_batch": 128, "reader_steps": 250,
+                     "valid": 1_000, "test": 2_000, "eval_size": None, "clutter": False,
+                     "floor_iou": 0.55, "floor_char_one": 0.6, "floor_char": 0.8},
+        "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "reader_batch": 128, "reader_steps": 1_290,
+                 "valid": 15_000, "test": 30_000, "eval_size": None, "clutter": True,
+                 "floor_iou": 0.85, "floor_char_one": 0.97, "floor_char": 0.97},
+    },
+    # Part IV: street numbers. `standin_*` size the offline stand-in; `train_size` caps real SVHN.
+    "13_svhn_cropped_digits": {
+        "smoke": {"standin_train": 3_000, "standin_test": 1_000, "train_size": 3_000, "valid": 500,
+                  "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 500,
+                  "floor": 0.25},
+        "standard": {"standin_train": 24_000, "standin_test": 5_000, "train_size": 30_000, "valid": 3_000,
+                     "batch_size": 128, "epochs_dense": 3, "epochs_cnn": 2, "tta": 4, "transfer_labels": 1_000,
+                     "floor": 0.9},
+        "full": {"standin_train": 100_000, "standin_test": 20_000, "train_size": None, "valid": 6_000,
+                 "batch_size": 128, "epochs_dense": 20, "epochs_cnn": 30, "tta": 8, "transfer_labels": 1_000,
+                 "floor": 0.97},
+    },
+    "14_svhn_multi_digit": {
+        "smoke": {"standin_train": 1_500, "standin_test": 400, "train_size": 1_500, "valid": 300,
+                  "batch_size": 32, "epochs": 2, "floor_seq": 0.0, "floor_char": 0.08, "floor_iou": 0.5},
+        "standard": {"standin_train": 12_000, "standin_test": 2_000, "train_size": 12_000, "valid": 1_000,
+                     "batch_size": 64, "epochs": 8, "floor_seq": 0.6, "floor_char": 0.8, "floor_iou": 0.7},
+        "full": {"standin_train": 60_000, "standin_test": 13_068, "train_size": None, "valid": 3_000,
+                 "batch_size": 128, "epochs": 30, "floor_seq": 0.9, "floor_char": 0.95, "floor_iou": 0.8},
+    },
+    "15_your_own_photos": {
+        "smoke": {"samples": 6, "max_side": 800},
+        "standard": {"samples": 6, "max_side": 1600},
+        "full": {"samples": 6, "max_side": 1600},
     },
 }
 

@@ -21,12 +21,14 @@ in Natural Images with Unsupervised Feature Learning". Where it cannot be had
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import tarfile
 import tempfile
 import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -358,29 +360,52 @@ def status(formats: str = "both", extra: bool = False) -> list[tuple[str, str, s
 # ---- real SVHN when it can be had, the stand-in otherwise ------------------------------------
 
 CHOICES = ("auto", "svhn", "standin")
+CHOICE_VAR = "COURSE_SVHN"  # auto (default), svhn or standin: what the SVHN lessons read
 
 
-def _use_standin(names: list[str], prefer: str) -> bool:
+@functools.lru_cache(maxsize=None)
+def _reachable(url: str = URL, timeout: float = 5.0) -> bool:
+    """Whether the SVHN server answers at all (asked once per process)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, even if not with 200
+    except (OSError, ValueError):
+        return False
+
+
+def _choice(prefer: str | None) -> str:
+    prefer = (prefer or os.environ.get(CHOICE_VAR, "").strip().lower() or "auto")
     if prefer not in CHOICES:
-        raise ValueError(f"prefer must be one of {', '.join(CHOICES)}, got {prefer!r}")
+        raise ValueError(f"SVHN choice must be one of {', '.join(CHOICES)} (argument prefer= or {CHOICE_VAR}), "
+                         f"got {prefer!r}")
+    return prefer
+
+
+def _use_standin(names: list[str], prefer: str | None) -> bool:
+    prefer = _choice(prefer)
     if prefer != "auto":
         return prefer == "standin"
-    present = all(locate(FILES[name])[0] is not None for name in names)
-    return not present and paths.offline()
+    if all(locate(FILES[name])[0] is not None for name in names):
+        return False
+    return paths.offline() or not _reachable()
 
 
-def source(format: int, prefer: str = "auto") -> str:
+def source(format: int, prefer: str | None = None) -> str:
     """What the lessons will read for SVHN ``format`` (1 or 2): ``"svhn"`` or ``"svhn-standin"``.
 
-    ``auto`` means real SVHN when its files are present or can be downloaded
-    (downloads allowed), the stand-in when they are absent and
-    ``COURSE_OFFLINE=1``. This is the ``dataset`` name the ledger records.
+    ``prefer`` (default: ``COURSE_SVHN``, else ``auto``) may force either.
+    ``auto`` means real SVHN when its files are present or can be
+    downloaded, the stand-in when they are absent and the server is
+    unreachable or ``COURSE_OFFLINE=1``. This is the ``dataset`` name the
+    ledger records.
     """
     names = ["train_32x32.mat", "test_32x32.mat"] if format == 2 else ["train.tar.gz", "test.tar.gz"]
     return "svhn-standin" if _use_standin(names, prefer) else "svhn"
 
 
-def banner(format: int, prefer: str = "auto") -> str:
+def banner(format: int, prefer: str | None = None) -> str:
     """The data part of a notebook's banner: where SVHN comes from, or loudly that it is the stand-in."""
     if source(format, prefer) == "svhn-standin":
         return "data: STAND-IN (synthetic street numbers, not SVHN; see README)"
@@ -389,7 +414,7 @@ def banner(format: int, prefer: str = "auto") -> str:
     return f"data: svhn format {format} from {'+'.join(where)}"
 
 
-def cropped(split: str = "train", standin_count: int = 10_000, prefer: str = "auto"
+def cropped(split: str = "train", standin_count: int = 10_000, prefer: str | None = None
             ) -> tuple[np.ndarray, np.ndarray, str]:
     """Cropped digits ``(x, y, dataset)`` from real SVHN format 2, or ``standin_count`` stand-in digits.
 
@@ -404,7 +429,7 @@ def cropped(split: str = "train", standin_count: int = 10_000, prefer: str = "au
     return (*load_cropped(split), "svhn")
 
 
-def full(split: str = "train", standin_count: int = 2_000, prefer: str = "auto") -> tuple[Path, list[dict], str]:
+def full(split: str = "train", standin_count: int = 2_000, prefer: str | None = None) -> tuple[Path, list[dict], str]:
     """Whole numbers ``(folder, annotations, dataset)`` from real SVHN format 1, or the stand-in.
 
     Used by ``14_svhn_multi_digit``.
@@ -414,3 +439,79 @@ def full(split: str = "train", standin_count: int = 2_000, prefer: str = "auto")
     if source(1, prefer) == "svhn-standin":
         return (*standin.full(split, standin_count), "svhn-standin")
     return (*load_full(split), "svhn")
+
+
+# --- whole numbers as network inputs (notebooks 14-15, ``python -m helpers predict``) ---
+
+MAX_DIGITS = 5   # the five digit heads; SVHN's rare longer numbers are left out
+WHOLE = (128, 256)  # the reference's first approach: the whole photo resized to 256x128 (height, width)
+
+
+def union_box(entry: dict) -> tuple[float, float, float, float]:
+    """``(left, top, width, height)`` of the box around all digits of one annotation."""
+    left, top = min(entry["left"]), min(entry["top"])
+    right = max(l + w for l, w in zip(entry["left"], entry["width"]))
+    bottom = max(t + h for t, h in zip(entry["top"], entry["height"]))
+    return float(left), float(top), float(right - left), float(bottom - top)
+
+
+def crop_number(picture: np.ndarray, box, expand: float = 0.3, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Goodfellow et al.'s crop: ``box`` grown by ``expand`` (30%), cut out, resized to ``size`` x ``size``.
+
+    Returns the RGB crop (uint8, parts outside the photo black) and ``box``
+    in the crop's pixels. Taught in ``14_svhn_multi_digit``; used again by
+    notebook 15 and ``predict`` on boxes a network found.
+    """
+    from PIL import Image
+
+    left, top, width, height = box
+    width, height = max(width, 1.0), max(height, 1.0)
+    x0, y0 = left - expand / 2 * width, top - expand / 2 * height
+    x1, y1 = left + (1 + expand / 2) * width, top + (1 + expand / 2) * height
+    crop = Image.fromarray(picture).crop((round(x0), round(y0), round(x1), round(y1)))
+    sx, sy = size / crop.width, size / crop.height
+    inner = np.array([(left - round(x0)) * sx, (top - round(y0)) * sy, width * sx, height * sy], dtype="float32")
+    return np.asarray(crop.resize((size, size), Image.BILINEAR)), inner
+
+
+def resize_whole(picture: np.ndarray, shape: tuple[int, int] = WHOLE) -> np.ndarray:
+    """The whole photo squeezed to ``shape`` (height, width), RGB uint8 (notebook 14's first approach)."""
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(picture).resize(shape[::-1], Image.BILINEAR))
+
+
+def number_arrays(image_folder: Path, entries: list[dict], size: int = 64, whole: tuple[int, int] | None = WHOLE,
+                  progress: bool = True) -> dict[str, np.ndarray]:
+    """Everything notebook 14 trains on, for the numbers of up to :data:`MAX_DIGITS` digits.
+
+    Keys: ``crops`` ``(N, size, size, 3)`` uint8 and ``crop_boxes`` (the
+    digits' union box in crop pixels); ``wholes`` ``(N, *whole, 3)`` uint8 and
+    ``whole_boxes`` (the union box as fractions of the photo's width and
+    height) unless ``whole=None``; ``digits`` ``(N, 5)`` with 10 after the last
+    digit; ``lengths`` ``(N,)`` 1-5; ``skipped``: how many longer numbers
+    were left out.
+    """
+    from PIL import Image
+    from tqdm.auto import tqdm
+
+    keep = [e for e in entries if 1 <= len(e["label"]) <= MAX_DIGITS]
+    n = len(keep)
+    out = {"crops": np.zeros((n, size, size, 3), np.uint8), "crop_boxes": np.zeros((n, 4), np.float32),
+           "digits": np.full((n, MAX_DIGITS), 10, np.int32), "lengths": np.zeros(n, np.int32)}
+    if whole:
+        out["wholes"] = np.zeros((n, *whole, 3), np.uint8)
+        out["whole_boxes"] = np.zeros((n, 4), np.float32)
+    for i, entry in enumerate(tqdm(keep, desc="cropping numbers", disable=not progress, mininterval=2)):
+        with Image.open(Path(image_folder) / entry["name"]) as image:
+            picture = np.asarray(image.convert("RGB"))
+        box = union_box(entry)
+        out["crops"][i], out["crop_boxes"][i] = crop_number(picture, box, size=size)
+        labels = [int(v) % 10 for v in entry["label"]]
+        out["digits"][i, :len(labels)], out["lengths"][i] = labels, len(labels)
+        if whole:
+            h, w = picture.shape[:2]
+            out["wholes"][i] = resize_whole(picture, whole)
+            out["whole_boxes"][i] = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+    out["skipped"] = np.array(len(entries) - n)
+    return out

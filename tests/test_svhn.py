@@ -265,3 +265,22 @@ def test_real_or_stand_in_is_chosen_and_named(course_env, cropped_mat, monkeypat
     assert svhn.cropped("test", standin_count=3, prefer="standin")[2] == "svhn-standin"
     with pytest.raises(ValueError, match="prefer"):
         svhn.source(2, prefer="maybe")
+
+
+def test_unreachable_server_falls_back_and_env_var_chooses(course_env, monkeypatch):
+    # downloads allowed but the server does not answer: the stand-in, not a failed download
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.setattr(svhn, "_reachable", lambda *a, **k: False)
+    assert svhn.source(2) == "svhn-standin" and svhn.source(1) == "svhn-standin"
+    monkeypatch.setattr(svhn, "_reachable", lambda *a, **k: True)
+    assert svhn.source(2) == "svhn"  # reachable: real SVHN will be downloaded
+    monkeypatch.setenv("COURSE_SVHN", "standin")
+    assert svhn.source(2) == "svhn-standin"
+    monkeypatch.setenv("COURSE_SVHN", "photos")
+    with pytest.raises(ValueError, match="COURSE_SVHN"):
+        svhn.source(2)
+
+
+def test_reachable_says_no_for_a_closed_port():
+    svhn._reachable.cache_clear()
+    assert svhn._reachable("http://127.0.0.1:9/", timeout=1) is False

@@ -1,0 +1,71 @@
+"""Trained models the SVHN lessons hand on: saved by notebooks 13-14, used by 15 and ``predict``.
+
+Models are stored in Keras's native ``.keras`` format in the gitignored
+``models/`` folder (``COURSE_MODELS_DIR`` moves it), each with a small JSON
+card saying which notebook, profile and dataset produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from . import paths
+
+# name -> the notebook that trains it (what to run when it is missing)
+PRODUCERS = {"svhn_digit": "13_svhn_cropped_digits", "svhn_number": "14_svhn_multi_digit",
+             "svhn_locator": "14_svhn_multi_digit"}
+
+
+class MissingModel(FileNotFoundError):
+    """A trained model is not there yet; the message names the notebook that makes it."""
+
+
+def path(name: str) -> Path:
+    """Where model ``name`` is saved: ``models/<name>.keras``."""
+    return paths.models_dir() / f"{name}.keras"
+
+
+def save(model, name: str, **card) -> Path:
+    """Save ``model`` as ``name`` atomically (a temporary file renamed into place) with its card.
+
+    ``card`` holds facts worth keeping beside the weights (profile, dataset,
+    test accuracy). Called at the end of notebooks 13 and 14.
+    """
+    target = path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=".keras")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    card_path = target.with_suffix(".json")
+    card_tmp = card_path.with_name(f".{card_path.name}.tmp")
+    card_tmp.write_text(json.dumps({"name": name, "notebook": PRODUCERS.get(name), **card}, indent=2))
+    os.replace(card_tmp, card_path)
+    return target
+
+
+def card(name: str) -> dict:
+    """The JSON card saved with model ``name`` (empty when there is none)."""
+    card_path = path(name).with_suffix(".json")
+    return json.loads(card_path.read_text()) if card_path.exists() else {}
+
+
+def load(name: str):
+    """Load model ``name``; raise :class:`MissingModel` naming the notebook to run when it is absent.
+
+    Used by ``15_your_own_photos`` and ``python -m helpers predict``.
+    """
+    target = path(name)
+    if not target.exists():
+        notebook = PRODUCERS.get(name, "the notebook that trains it")
+        raise MissingModel(f"No trained model {name!r} at {target}. Run notebook {notebook} first, for example "
+                           f"`python -m helpers run {notebook[:2]}` (its smoke profile is enough to try things).")
+    import keras
+
+    return keras.saving.load_model(target)

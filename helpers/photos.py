@@ -1,0 +1,153 @@
+"""Your own photos: robust loading, sample pictures, and the two-stage house-number reader.
+
+Used by ``15_your_own_photos`` and ``python -m helpers predict``. Drop photos
+into ``photos/`` (the folder is gitignored except its README) or pass any paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+
+SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+COURSE_FILES = {"README.md", "truth.json"}  # files of the course in photos/, not the learner's
+MAX_SIDE = 1600  # larger photos are scaled down first: the networks look at 128x256 at most
+
+
+class PhotoError(ValueError):
+    """A file that cannot be used as a photo; the message is a one-line reason."""
+
+
+def folder() -> Path:
+    """The documented folder for the learner's photos: ``photos/`` (``COURSE_PHOTOS_DIR`` moves it)."""
+    value = os.environ.get("COURSE_PHOTOS_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else paths.ROOT / "photos"
+
+
+def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -> list[Path]:
+    """Write ``count`` sample house-number photos (stand-in numbers on a wall) once; return their paths.
+
+    The samples include the awkward kinds on purpose: a large photo, one with
+    an alpha channel, a grayscale one and a palette one.
+    """
+    from PIL import Image
+
+    from . import standin
+
+    target = Path(target or folder() / "samples")
+    names = [target / f"sample_{i + 1}.{'png' if i in (1, 3) else 'jpg'}" for i in range(count)]
+    if all(p.exists() for p in names) and (target / "truth.json").exists():
+        return names
+    target.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    truth = {}
+    for i, name in enumerate(names):
+        number, digits, _ = standin.render_number(rng, list(rng.integers(0, 10, rng.integers(2, 5))))
+        truth[name.name] = "".join(map(str, digits))
+        h, w = number.shape[:2]
+        wall = np.full((int(h * rng.uniform(1.2, 2)), int(w * rng.uniform(1.2, 2)), 3), rng.integers(60, 200, 3),
+                       dtype=np.uint8)
+        wall = np.clip(wall + rng.normal(0, 12, wall.shape), 0, 255).astype(np.uint8)
+        top, left = rng.integers(0, wall.shape[0] - h), rng.integers(0, wall.shape[1] - w)
+        wall[top:top + h, left:left + w] = number
+        image = Image.fromarray(wall)
+        if i == 0:
+            image = image.resize((image.width * 8, image.height * 8))          # a very large photo
+        image = {1: image.convert("RGBA"), 2: image.convert("L"), 3: image.convert("P")}.get(i, image)
+        fd, tmp = tempfile.mkstemp(dir=target, suffix=name.suffix)
+        os.close(fd)
+        try:
+            image.save(tmp, format="PNG" if name.suffix == ".png" else "JPEG")
+            os.replace(tmp, name)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    (target / "truth.json").write_text(json.dumps(truth, indent=1))
+    return names
+
+
+def truth(target: Path | None = None) -> dict[str, str]:
+    """The numbers drawn on the sample photos, by file name (for scoring them in notebook 15)."""
+    path = Path(target or folder() / "samples") / "truth.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def find(items) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Photos named by ``items`` (files or folders, searched recursively), and what was skipped and why."""
+    found, skipped = [], []
+    for item in map(Path, items):
+        if item.is_dir():
+            for p in sorted(p for p in item.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                if p.suffix.lower() in SUFFIXES:
+                    found.append(p)
+                elif p.name not in COURSE_FILES:
+                    skipped.append((p, f"not an image file name ({p.suffix or 'no suffix'})"))
+        elif item.is_file():
+            found.append(item)
+        else:
+            skipped.append((item, "no such file or folder"))
+    return found, skipped
+
+
+def load(path: Path, max_side: int = MAX_SIDE) -> np.ndarray:
+    """A photo as RGB uint8, upright (EXIF orientation applied), flattened on white, at most ``max_side``.
+
+    Raises :class:`PhotoError` with a one-line reason for files that are not
+    readable images.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                image = Image.alpha_composite(white, rgba)
+            image = image.convert("RGB")
+            image.thumbnail((max_side, max_side))
+            return np.asarray(image)
+    except UnidentifiedImageError:
+        raise PhotoError("not an image PIL can read") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise PhotoError(f"unreadable image ({str(err).splitlines()[0][:80]})") from None
+
+
+def read_number(picture: np.ndarray, locator, reader) -> dict:
+    """The two-stage reader: the locator finds the number, the crop reader reads it.
+
+    Returns ``number`` (a string), ``confidence`` (the probability of the
+    predicted length times those of its digits) and ``box`` ``(x, y, w, h)``
+    in the picture's pixels. Taught in ``15_your_own_photos``.
+    """
+    from . import svhn
+
+    h, w = picture.shape[:2]
+    found = locator.predict(svhn.resize_whole(picture)[None], verbose=0)
+    box = found["box"][0] * np.array([w, h, w, h], dtype="float32")
+    crop, _ = svhn.crop_number(picture, box)
+    out = reader.predict(crop[None, 5:59, 5:59], verbose=0)
+    length = int(out["length"][0].argmax()) + 1
+    digits = out["digits"][0].argmax(-1)[:length]
+    confidence = float(out["length"][0].max() * np.prod(out["digits"][0].max(-1)[:length]))
+    number = "".join(str(d) for d in digits if d < 10)
+    return {"number": number, "confidence": confidence, "box": tuple(int(round(v)) for v in box)}
+
+
+def annotate(picture: np.ndarray, result: dict):
+    """A PIL copy of ``picture`` with the predicted box in red and the number above it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(picture)
+    draw = ImageDraw.Draw(image)
+    x, y, w, h = result["box"]
+    line = max(2, round(max(image.size) / 300))
+    draw.rectangle((x, y, x + w, y + h), outline=(255, 0, 0), width=line)
+    draw.text((x, max(0, y - 12 * line)), f"{result['number']} ({result['confidence']:.2f})", fill=(255, 0, 0),
+              font_size=10 * line)
+    return image

@@ -1,0 +1,142 @@
+"""Your own photos: robust loading, the model store, the number crops, and `python -m helpers predict`."""
+
+from __future__ import annotations
+
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import __main__ as cli
+from helpers import models, photos, svhn
+
+
+@pytest.fixture
+def photo_env(course_env, monkeypatch):
+    monkeypatch.setenv("COURSE_MODELS_DIR", str(course_env / "models"))
+    monkeypatch.setenv("COURSE_PHOTOS_DIR", str(course_env / "photos"))
+    return course_env
+
+
+def picture(width=120, height=60, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def test_load_handles_modes_orientation_size_and_junk(tmp_path):
+    rgb = picture()
+    Image.fromarray(rgb).convert("RGBA").save(tmp_path / "alpha.png")
+    Image.fromarray(rgb).convert("L").save(tmp_path / "gray.png")
+    Image.fromarray(rgb).convert("P").save(tmp_path / "palette.gif")
+    Image.fromarray(picture(3000, 1000)).save(tmp_path / "huge.jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways; display rotated 90 degrees clockwise
+    Image.fromarray(rgb).transpose(Image.Transpose.ROTATE_90).save(tmp_path / "phone.jpg", exif=exif)
+    (tmp_path / "notes.jpg").write_text("not an image")
+    Image.fromarray(rgb).save(tmp_path / "cut.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "cut.png").read_bytes()[:60])
+
+    for name in ("alpha.png", "gray.png", "palette.gif"):
+        loaded = photos.load(tmp_path / name)
+        assert loaded.shape == (60, 120, 3) and loaded.dtype == np.uint8, name
+    assert max(photos.load(tmp_path / "huge.jpg", max_side=500).shape[:2]) == 500
+    assert photos.load(tmp_path / "phone.jpg").shape[:2] == (60, 120)  # upright again
+    transparent = np.zeros((4, 4, 4), np.uint8)
+    Image.fromarray(transparent).save(tmp_path / "clear.png")
+    assert (photos.load(tmp_path / "clear.png") == 255).all()  # transparency flattened on white
+    for name in ("notes.jpg", "cut.png"):
+        with pytest.raises(photos.PhotoError) as err:
+            photos.load(tmp_path / name)
+        assert "\n" not in str(err.value)
+
+
+def test_find_lists_images_and_says_why_others_are_skipped(tmp_path):
+    (tmp_path / "sub").mkdir()
+    Image.fromarray(picture()).save(tmp_path / "sub" / "a.PNG")
+    (tmp_path / "b.txt").write_text("x")
+    (tmp_path / "README.md").write_text("course file")
+    (tmp_path / ".hidden.jpg").write_text("x")
+    found, skipped = photos.find([tmp_path, tmp_path / "missing.jpg"])
+    assert [p.name for p in found] == ["a.PNG"]
+    assert {p.name: why for p, why in skipped} == {"b.txt": "not an image file name (.txt)",
+                                                   "missing.jpg": "no such file or folder"}
+
+
+def test_samples_are_written_once_with_their_truth(photo_env):
+    first = photos.make_samples(count=4)
+    assert [p.exists() for p in first] == [True] * 4
+    stamp = first[0].stat().st_mtime_ns
+    assert photos.make_samples(count=4) == first and first[0].stat().st_mtime_ns == stamp
+    truth = photos.truth()
+    assert set(truth) == {p.name for p in first} and all(t.isdigit() for t in truth.values())
+    modes = {p.name: Image.open(p).mode for p in first}
+    assert modes["sample_2.png"] == "RGBA" and modes["sample_3.jpg"] == "L" and modes["sample_4.png"] == "P"
+
+
+def test_crop_number_keeps_the_box_inside_and_scaled():
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[40:60, 50:110] = 255  # the "number"
+    crop, inner = svhn.crop_number(image, (50, 40, 60, 20), expand=0.3, size=64)
+    assert crop.shape == (64, 64, 3)
+    x, y, w, h = inner
+    assert abs(w - 64 / 1.3) < 1.5 and abs(h - 64 / 1.3) < 3.5 and abs(x - (64 - w) / 2) < 1.5
+    assert crop[int(y + h / 2), int(x + w / 2)].min() > 200 and crop[1, 1].max() == 0
+    # a box at the photo's edge: the part outside is black, the box still maps inside the crop
+    crop, inner = svhn.crop_number(image, (0, 0, 30, 20))
+    assert (inner[:2] >= 0).all() and (inner[:2] + inner[2:] <= 64.5).all()
+
+
+def test_number_arrays_targets(tmp_path):
+    pic = np.zeros((50, 100, 3), np.uint8)
+    Image.fromarray(pic).save(tmp_path / "1.png")
+    entries = [{"name": "1.png", "label": [1, 10], "left": [10, 30], "top": [5, 8], "width": [15, 15], "height": [30, 30]},
+               {"name": "1.png", "label": [1] * 6, "left": [0] * 6, "top": [0] * 6, "width": [5] * 6, "height": [5] * 6}]
+    arrays = svhn.number_arrays(tmp_path, entries, progress=False)
+    assert int(arrays["skipped"]) == 1 and arrays["digits"].tolist() == [[1, 0, 10, 10, 10]]
+    assert arrays["lengths"].tolist() == [2] and arrays["wholes"].shape == (1, 128, 256, 3)
+    np.testing.assert_allclose(arrays["whole_boxes"][0], [0.10, 0.10, 0.35, 33 / 50], atol=1e-6)
+    assert svhn.union_box(entries[0]) == (10.0, 5.0, 35.0, 33.0)
+
+
+def tiny_models():
+    """Untrained stand-ins with the real models' inputs and named outputs."""
+    def heads(inputs):
+        h = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255)(inputs))
+        digits = keras.layers.Softmax(name="digits")(keras.layers.Reshape((5, 11))(keras.layers.Dense(55)(h)))
+        return {"length": keras.layers.Dense(5, activation="softmax", name="length")(h), "digits": digits,
+                "box": keras.layers.Dense(4, activation="sigmoid", name="box")(h)}
+    whole, crop = keras.Input((*svhn.WHOLE, 3)), keras.Input((54, 54, 3))
+    return keras.Model(whole, heads(whole)), keras.Model(crop, heads(crop))
+
+
+def test_model_store_round_trip_and_missing_message(photo_env):
+    with pytest.raises(models.MissingModel, match="14_svhn_multi_digit"):
+        models.load("svhn_number")
+    locator, _ = tiny_models()
+    models.save(locator, "svhn_locator", profile="smoke", dataset="svhn-standin")
+    assert models.card("svhn_locator")["notebook"] == "14_svhn_multi_digit"
+    assert not [p for p in models.path("x").parent.iterdir() if p.name.startswith(".")]  # no temporary left
+    again = models.load("svhn_locator")
+    x = picture(256, 128)[None]
+    np.testing.assert_allclose(again.predict(x, verbose=0)["box"], locator.predict(x, verbose=0)["box"], rtol=1e-5)
+
+
+def test_predict_command(photo_env, capsys, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    Image.fromarray(picture()).save(folder / "door.jpg")
+    (folder / "broken.png").write_text("nope")
+    assert cli.main(["predict", str(folder)]) == 2  # no models yet: a usage problem, with the fix
+    assert "Run notebook 14_svhn_multi_digit" in capsys.readouterr().err
+    locator, reader = tiny_models()
+    models.save(locator, "svhn_locator", dataset="svhn-standin")
+    models.save(reader, "svhn_number", dataset="svhn-standin")
+    out = tmp_path / "annotated"
+    assert cli.main(["predict", str(folder), str(tmp_path / "nowhere.jpg"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "door.jpg:" in printed and "confidence" in printed and "box x=" in printed
+    assert "broken.png: skipped (not an image PIL can read)" in printed
+    assert "nowhere.jpg: skipped (no such file or folder)" in printed and "stand-in" in printed
+    assert [p.name for p in out.iterdir()] == ["door_read.png"]
+    with pytest.raises(SystemExit):
+        cli.main(["predict"])  # no paths: argparse's usage error
