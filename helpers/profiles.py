@@ -37,7 +37,7 @@ LESSONS = {
         "full": {"train_size": None, "epochs": 40, "batch_size": 128, "floor": 0.97},
     },
     "03_convolutions": {
-        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 64, "eval_size": 2_000, "floor": 0.5},
+        "smoke": {"train_size": 3_000, "epochs": 2, "batch_size": 64, "eval_size": 2_000, "floor": 0.5},
         "standard": {"train_size": None, "eval_size": None, "epochs": 2, "batch_size": 128, "floor": 0.96},
         "full": {"train_size": None, "eval_size": None, "epochs": 30, "batch_size": 128, "floor": 0.97},
     },
@@ -111,7 +111,7 @@ LESSONS = {
     # Part IV: street numbers. `standin_*` size the offline stand-in; `train_size` caps real SVHN.
     "13_svhn_cropped_digits": {
         "smoke": {"standin_train": 3_000, "standin_test": 1_000, "train_size": 3_000, "valid": 500,
-                  "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 500,
+                  "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 200,
                   "floor": 0.25},
         "standard": {"standin_train": 24_000, "standin_test": 5_000, "train_size": 30_000, "valid": 3_000,
                      "batch_size": 128, "epochs_dense": 3, "epochs_cnn": 2, "tta": 4, "transfer_labels": 1_000,
