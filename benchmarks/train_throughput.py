@@ -1,8 +1,11 @@
 """Training throughput of the course's model 9 (VGG-style + BatchNorm + dropout), one epoch each way.
 
-    python benchmarks/train_throughput.py [--batch-size 128] [--train-size N]
+    python benchmarks/train_throughput.py [--batch-size 128] [--train-size N] [--repeats 2] [--onednn on|off]
 
-In one process it times one epoch on the 55,000 training images:
+In one process it times one epoch on the 55,000 training images. With ``--repeats``
+above 1 it times the paths in turn, round after round, and keeps each path's fastest
+epoch: a shared machine's speed can drift for minutes at a time, and taking turns keeps
+a slow spell from landing on one path only. The paths:
 
 1. bare Keras: ``model.fit`` on NumPy arrays, nothing else;
 2. the course's path, exactly as notebook 05 trains: ``data.load_mnist_splits``,
@@ -13,6 +16,10 @@ In one process it times one epoch on the 55,000 training images:
 It prints images/s, the ratios, and the share of this machine's float32 peak
 (measured with a large NumPy matmul; the model costs about 14.5 MFLOP per
 training image: forward and backward). Not part of the test run.
+
+``--onednn on`` sets ``TF_ENABLE_ONEDNN_OPTS=1`` before TensorFlow loads (``off``
+sets 0; by default TensorFlow decides from the CPU and leaves the oneDNN kernels
+off on some x86 CPUs, AMD EPYC among them). The first line says which it ran with.
 """
 
 from __future__ import annotations
@@ -45,6 +52,15 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
+def onednn_state() -> str:
+    """Whether TensorFlow's oneDNN kernels are on in this process ("unknown" if it cannot tell)."""
+    try:  # a private TensorFlow module: the only runtime check there is
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return "unknown"
+    return "on" if _pywrap_util_port.IsMklEnabled() else "off"
+
+
 def keras_model(augment: bool, background: float):
     import keras
     from keras import layers
@@ -69,14 +85,14 @@ def keras_model(augment: bool, background: float):
     return model
 
 
-def keras_epoch(model, x, y, batch_size, **fit_kwargs) -> float:
-    """Seconds for one epoch, after a short warm-up fit that traces the training step."""
+def keras_epoch(model, x, y, batch_size, **fit_kwargs):
+    """A function timing one epoch of ``model`` (seconds), after a short warm-up fit that traces the training step."""
     model.fit(x[: 8 * batch_size], y[: 8 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
-    return _timed(lambda: model.fit(x, y, batch_size=batch_size, epochs=1, **fit_kwargs))
+    return lambda: _timed(lambda: model.fit(x, y, batch_size=batch_size, epochs=1, **fit_kwargs))
 
 
-def course_path(x_train, y_train, x_valid, y_valid, batch_size, background) -> float:
-    """One epoch trained exactly as notebook 05 trains: validation data, callback, one log line."""
+def course_path(x_train, y_train, x_valid, y_valid, batch_size, background):
+    """A function timing one epoch trained exactly as notebook 05 trains: validation data, callback, one log line."""
     import keras
 
     class TrainAccuracy(keras.callbacks.Callback):  # as defined in notebook 05
@@ -93,8 +109,8 @@ def course_path(x_train, y_train, x_valid, y_valid, batch_size, background) -> f
                        callbacks=[TrainAccuracy(x_train[:5000], y_train[:5000])], verbose=2)
 
 
-def torch_epoch(x, y, batch_size) -> float | None:
-    """One epoch of the same model in plain PyTorch (None when torch is not installed)."""
+def torch_epoch(x, y, batch_size):
+    """A function timing one epoch of the same model in plain PyTorch (None when torch is not installed)."""
     try:
         import torch
         from torch import nn
@@ -125,45 +141,59 @@ def torch_epoch(x, y, batch_size) -> float | None:
             loss.backward()
             optimizer.step()
 
-    epoch(8 * batch_size)  # warm-up
-    return _timed(lambda: epoch(len(xt)))
+    epoch(min(8 * batch_size, len(xt)))  # warm-up
+    return lambda: _timed(lambda: epoch(len(xt)))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--train-size", type=int, default=None, help="default: all 55,000 training images")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of one epoch per path; the fastest counts")
+    parser.add_argument("--onednn", choices=("on", "off"), default=None,
+                        help="force TensorFlow's oneDNN kernels on or off (default: TensorFlow decides)")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, not {args.repeats}")
+    if args.onednn:  # read once, when TensorFlow loads: set it before the first import
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if args.onednn == "on" else "0"
 
     import keras
 
     from helpers import data
 
     (x_train, y_train), (x_valid, y_valid), _ = data.load_mnist_splits(args.train_size, channel_axis=True)
-    n, bs = len(x_train), args.batch_size
+    n, bs, repeats = len(x_train), args.batch_size, args.repeats
     background = float(x_train.min())
     peak = numpy_peak_gflops()
-    print(f"{n:,} images, batch {bs}, Keras {keras.__version__} on {keras.backend.backend()}, "
-          f"{os.cpu_count()} CPU cores; NumPy float32 matmul peak {peak:.0f} GFLOP/s")
+    onednn = onednn_state() if keras.backend.backend() == "tensorflow" else "n/a"
+    print(f"{n:,} images, batch {bs}, Keras {keras.__version__} on {keras.backend.backend()} (oneDNN {onednn}), "
+          f"{os.cpu_count()} CPU cores; NumPy float32 matmul peak {peak:.0f} GFLOP/s; "
+          f"fastest epoch of {repeats} round{'s' if repeats > 1 else ''} per path")
 
     keras.utils.set_random_seed(42)
-    timings = {"bare model.fit (numpy arrays)": keras_epoch(keras_model(False, background), x_train, y_train, bs,
-                                                             verbose=0)}
-    timings["course path (as notebook 05)"] = course_path(x_train, y_train, x_valid, y_valid, bs, background)
+    paths = {"bare model.fit (numpy arrays)": keras_epoch(keras_model(False, background), x_train, y_train, bs,
+                                                          verbose=0)}
+    paths["course path (as notebook 05)"] = course_path(x_train, y_train, x_valid, y_valid, bs, background)
     keras.utils.set_random_seed(42)
-    timings["bare fit + notebook 06 augmentation"] = keras_epoch(keras_model(True, background), x_train, y_train, bs,
-                                                                 verbose=0)
-    torch_seconds = torch_epoch(x_train, y_train, bs)
-    if torch_seconds is not None:
-        timings["plain PyTorch"] = torch_seconds
+    paths["bare fit + notebook 06 augmentation"] = keras_epoch(keras_model(True, background), x_train, y_train, bs,
+                                                               verbose=0)
+    torch_run = torch_epoch(x_train, y_train, bs)
+    if torch_run is not None:
+        paths["plain PyTorch"] = torch_run
+    rounds = {name: [] for name in paths}
+    for _ in range(repeats):  # in turn, so that a slow spell of the machine hits every path alike
+        for name, run in paths.items():
+            rounds[name].append(run())
+    timings = {name: min(seconds) for name, seconds in rounds.items()}
 
     bare = n / timings["bare model.fit (numpy arrays)"]
-    print(f"\n{'path':38} {'s/epoch':>8} {'images/s':>9} {'vs bare':>8} {'% of peak':>9}")
+    print(f"\n{'path':38} {'s/epoch':>8} {'slowest':>8} {'images/s':>9} {'vs bare':>8} {'% of peak':>9}")
     for name, seconds in timings.items():
         rate = n / seconds
-        print(f"{name:38} {seconds:8.1f} {rate:9.0f} {rate / bare:8.2f} "
+        print(f"{name:38} {seconds:8.1f} {max(rounds[name]):8.1f} {rate:9.0f} {rate / bare:8.2f} "
               f"{100 * rate * FLOP_PER_IMAGE / 1e9 / peak:8.1f}%")
-    if torch_seconds is None:
+    if torch_run is None:
         print("plain PyTorch: skipped (install it with `pip install -e .[bench]`)")
     aug = timings["bare fit + notebook 06 augmentation"] - timings["bare model.fit (numpy arrays)"]
     print(f"augmentation layers cost {aug:.1f} s per epoch "

@@ -43,15 +43,16 @@ LESSONS = {
     },
     # From here on the networks use BatchNorm: smoke runs need a few hundred steps (small
     # batches) before the moving statistics used at inference are meaningful.
+    # `exercise_size`: training images for the quick runs in the exercise solutions.
     "04_batch_normalization": {
-        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
-        "standard": {"train_size": None, "eval_size": None, "epochs": 4, "batch_size": 128, "floor": 0.98},
-        "full": {"train_size": None, "eval_size": None, "epochs": 30, "batch_size": 128, "floor": 0.99},
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "exercise_size": 1_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 4, "batch_size": 128, "floor": 0.98},
+        "full": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 30, "batch_size": 128, "floor": 0.99},
     },
     "05_dropout": {
-        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
-        "standard": {"train_size": None, "eval_size": None, "epochs": 4, "batch_size": 128, "floor": 0.98},
-        "full": {"train_size": None, "eval_size": None, "epochs": 40, "batch_size": 128, "floor": 0.99},
+        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "exercise_size": 1_000, "floor": 0.5},
+        "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 4, "batch_size": 128, "floor": 0.98},
+        "full": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 40, "batch_size": 128, "floor": 0.99},
     },
     "06_data_augmentation": {
         "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
@@ -59,7 +60,7 @@ LESSONS = {
         "full": {"train_size": None, "eval_size": None, "epochs": 40, "batch_size": 128, "floor": 0.993},
     },
     "07_learning_rate_annealing": {
-        "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
+        "smoke": {"train_size": 5_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "floor": 0.5},
         "standard": {"train_size": None, "eval_size": None, "epochs": 3, "batch_size": 128, "floor": 0.985},
         "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "floor": 0.995},
     },
