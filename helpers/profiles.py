@@ -110,15 +110,19 @@ LESSONS = {
                  "floor_iou": 0.85, "floor_char_one": 0.97, "floor_char": 0.97},
     },
     # Part IV: street numbers. `standin_*` size the offline stand-in; `train_size` caps real SVHN.
+    # `transfer_*`: notebook 13's MNIST transfer section (labels, epochs, test images scored).
     "13_svhn_cropped_digits": {
         "smoke": {"standin_train": 3_000, "standin_test": 1_000, "train_size": 3_000, "valid": 500,
                   "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 200,
+                  "transfer_epochs": 2, "transfer_eval": 500,
                   "floor": 0.25},
         "standard": {"standin_train": 24_000, "standin_test": 5_000, "train_size": 30_000, "valid": 3_000,
                      "batch_size": 128, "epochs_dense": 3, "epochs_cnn": 2, "tta": 4, "transfer_labels": 1_000,
+                     "transfer_epochs": 10, "transfer_eval": 2_000,
                      "floor": 0.9},
         "full": {"standin_train": 100_000, "standin_test": 20_000, "train_size": None, "valid": 6_000,
                  "batch_size": 128, "epochs_dense": 20, "epochs_cnn": 30, "tta": 8, "transfer_labels": 1_000,
+                 "transfer_epochs": 10, "transfer_eval": 2_000,
                  "floor": 0.97},
     },
     "14_svhn_multi_digit": {
