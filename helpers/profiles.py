@@ -112,7 +112,7 @@ LESSONS = {
     # Part IV: street numbers. `standin_*` size the offline stand-in; `train_size` caps real SVHN.
     # `transfer_*`: notebook 13's MNIST transfer section (labels, epochs, test images scored).
     "13_svhn_cropped_digits": {
-        "smoke": {"standin_train": 3_000, "standin_test": 1_000, "train_size": 3_000, "valid": 500,
+        "smoke": {"standin_train": 2_000, "standin_test": 1_000, "train_size": 2_000, "valid": 500,
                   "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 200,
                   "transfer_epochs": 2, "transfer_eval": 500,
                   "floor": 0.25},
