@@ -115,9 +115,12 @@ def cmd_predict(args) -> int:
               f"box x={x} y={y} w={w} h={h}  -> {target}")
     for path, reason in skipped:
         print(f"{path}: skipped ({reason})")
-    trained_on = models.card("svhn_number").get("dataset")
-    if trained_on == "svhn-standin":
+    card = models.card("svhn_number")
+    if card.get("dataset") == "svhn-standin":
         print("note: these models were trained on the offline stand-in, not on SVHN; expect misreads on real photos.")
+    if card.get("profile") == "smoke":
+        print("note: these models come from a smoke run (CI-sized, seconds of training) and read almost nothing; "
+              "train them properly with `python -m helpers run --profile standard 14`.")
     return 0
 
 

@@ -130,13 +130,14 @@ def test_predict_command(photo_env, capsys, tmp_path):
     assert "Run notebook 14_svhn_multi_digit" in capsys.readouterr().err
     locator, reader = tiny_models()
     models.save(locator, "svhn_locator", dataset="svhn-standin")
-    models.save(reader, "svhn_number", dataset="svhn-standin")
+    models.save(reader, "svhn_number", dataset="svhn-standin", profile="smoke")
     out = tmp_path / "annotated"
     assert cli.main(["predict", str(folder), str(tmp_path / "nowhere.jpg"), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "door.jpg:" in printed and "confidence" in printed and "box x=" in printed
     assert "broken.png: skipped (not an image PIL can read)" in printed
     assert "nowhere.jpg: skipped (no such file or folder)" in printed and "stand-in" in printed
+    assert "smoke run" in printed and "--profile standard 14" in printed
     assert [p.name for p in out.iterdir()] == ["door_read.png"]
     with pytest.raises(SystemExit):
         cli.main(["predict"])  # no paths: argparse's usage error
