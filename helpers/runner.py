@@ -99,6 +99,11 @@ def _failed_cell(nb) -> tuple[int, str]:
     return -1, "unknown cell"
 
 
+def native_log(path: Path, profile: str) -> Path:
+    """Where the runner keeps a notebook's native (C/C++ library) stderr: ``runs/<profile>/logs/NN_topic.log``."""
+    return paths.runs_dir() / profile / "logs" / f"{path.stem}.log"
+
+
 def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, float]:
     """Execute one notebook in ``profile`` with the notebooks folder as working directory.
 
@@ -109,19 +114,27 @@ def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, floa
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # What native libraries write straight to the kernel's stderr (TensorFlow's C++ start-up
+    # notices, such as the oneDNN one that TF_CPP_MIN_LOG_LEVEL cannot silence) goes to a log
+    # file instead of into the notebook; Python-level warnings still show in the cell.
+    log = native_log(path, profile)
+    log.parent.mkdir(parents=True, exist_ok=True)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            extra_arguments=["--IPKernelApp.log_level=ERROR",
+                                             "--IPKernelApp.capture_fd_output=False"],
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        with open(log, "wb") as stderr:
+            client.execute(stderr=stderr)
     except (CellExecutionError, CellTimeoutError) as err:
         index, what = _failed_cell(nb)
         failed = paths.runs_dir() / profile / "failed" / path.name
         with atomic_path(failed) as tmp:
             nbformat.write(nb, tmp)
+        native = f"; native libraries' stderr is in {log}" if log.exists() and log.stat().st_size else ""
         raise RunError(f"{path.name} failed in cell {index} ({profile} profile): {what}\n"
-                       f"The executed copy with the traceback is in {failed}") from err
+                       f"The executed copy with the traceback is in {failed}{native}") from err
     return nb, time.perf_counter() - start
 
 

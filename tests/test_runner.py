@@ -64,6 +64,17 @@ def test_in_place_writes_outputs_back_with_clean_metadata(tiny_course):
     assert [o.status for o in runner.run([path], "standard")] == ["skipped"], "in-place output is not a change"
 
 
+def test_native_stderr_goes_to_a_log_and_python_warnings_stay(tiny_course):
+    path = write_nb(tiny_course / "02_noisy.ipynb",
+                    "import os, sys\n_ = os.write(2, b'native start-up notice\\n')",  # as TensorFlow's C++ does
+                    "print('a real warning', file=sys.stderr)")
+    [outcome] = runner.run([path], "smoke")
+    executed = nbformat.read(paths.runs_dir() / "smoke" / "notebooks" / path.name, as_version=4)
+    assert executed.cells[0].outputs == []
+    assert executed.cells[1].outputs[0]["name"] == "stderr" and outcome.stderr
+    assert "native start-up notice" in runner.native_log(path, "smoke").read_text()
+
+
 def test_failure_names_notebook_and_cell(tiny_course, capsys):
     broken = write_nb(tiny_course / "02_broken.ipynb", "x = 1", "raise ValueError('learned nothing')")
     before = broken.read_bytes()
