@@ -82,7 +82,7 @@ LESSONS = {
     "10_digit_sequences": {
         "smoke": {"batch_size": 32, "steps": 80, "epochs": 1, "valid": 500, "test": 500, "eval_size": 2_000,
                   "floor": 0.0, "floor_char": 0.2, "floor_random": 0.1},
-        "standard": {"batch_size": 128, "steps": 180, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
+        "standard": {"batch_size": 128, "steps": 900, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
                      "floor": 0.6, "floor_char": 0.9, "floor_random": 0.3},
         "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
                  "floor": 0.95, "floor_char": 0.99, "floor_random": 0.9},
@@ -90,7 +90,7 @@ LESSONS = {
     "11_ctc_sequences": {
         "smoke": {"batch_size": 32, "steps": 120, "epochs": 1, "valid": 500, "test": 500, "eval_size": 2_000,
                   "floor": 0.02, "floor_char": 0.3},
-        "standard": {"batch_size": 128, "steps": 250, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
+        "standard": {"batch_size": 128, "steps": 600, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
                      "floor": 0.5, "floor_char": 0.85},
         "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
                  "floor": 0.95, "floor_char": 0.99},
