@@ -111,6 +111,7 @@ LESSONS = {
     },
     # Part IV: street numbers. `standin_*` size the offline stand-in; `train_size` caps real SVHN.
     # `transfer_*`: notebook 13's MNIST transfer section (labels, epochs, test images scored).
+    # `walls`: notebook 15's extra generated wall photos, scored with one, two and three looks.
     "13_svhn_cropped_digits": {
         "smoke": {"standin_train": 2_000, "standin_test": 1_000, "train_size": 2_000, "valid": 500,
                   "batch_size": 32, "epochs_dense": 1, "epochs_cnn": 1, "tta": 2, "transfer_labels": 200,
@@ -129,14 +130,14 @@ LESSONS = {
         "smoke": {"standin_train": 1_500, "standin_test": 400, "train_size": 1_500, "valid": 300,
                   "batch_size": 32, "epochs": 2, "floor_seq": 0.0, "floor_char": 0.08, "floor_iou": 0.5},
         "standard": {"standin_train": 12_000, "standin_test": 2_000, "train_size": 12_000, "valid": 1_000,
-                     "batch_size": 64, "epochs": 8, "floor_seq": 0.6, "floor_char": 0.8, "floor_iou": 0.7},
+                     "batch_size": 64, "epochs": 24, "floor_seq": 0.75, "floor_char": 0.88, "floor_iou": 0.75},
         "full": {"standin_train": 60_000, "standin_test": 13_068, "train_size": None, "valid": 3_000,
                  "batch_size": 128, "epochs": 30, "floor_seq": 0.9, "floor_char": 0.95, "floor_iou": 0.8},
     },
     "15_your_own_photos": {
-        "smoke": {"samples": 6, "max_side": 800},
-        "standard": {"samples": 6, "max_side": 1600},
-        "full": {"samples": 6, "max_side": 1600},
+        "smoke": {"samples": 6, "max_side": 800, "walls": 12},
+        "standard": {"samples": 6, "max_side": 1600, "walls": 120},
+        "full": {"samples": 6, "max_side": 1600, "walls": 120},
     },
 }
 

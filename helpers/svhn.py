@@ -474,6 +474,22 @@ def crop_number(picture: np.ndarray, box, expand: float = 0.3, size: int = 64) -
     return np.asarray(crop.resize((size, size), Image.BILINEAR)), inner
 
 
+def uncrop_box(inner, box, expand: float = 0.3, size: int = 64) -> np.ndarray:
+    """The inverse of :func:`crop_number`'s mapping: ``inner`` (a box in the pixels of the
+    ``size`` x ``size`` crop made around ``box``) in the photo's pixels, ``(x, y, w, h)``.
+
+    Taught in ``15_your_own_photos``, where the crop reader's own box gives the pipeline a
+    second, better crop.
+    """
+    left, top, width, height = box
+    width, height = max(width, 1.0), max(height, 1.0)
+    x0, y0 = round(left - expand / 2 * width), round(top - expand / 2 * height)
+    x1, y1 = round(left + (1 + expand / 2) * width), round(top + (1 + expand / 2) * height)
+    sx, sy = max(x1 - x0, 1) / size, max(y1 - y0, 1) / size
+    x, y, w, h = (float(v) for v in inner)
+    return np.array([x0 + x * sx, y0 + y * sy, w * sx, h * sy], dtype="float32")
+
+
 def resize_whole(picture: np.ndarray, shape: tuple[int, int] = WHOLE) -> np.ndarray:
     """The whole photo squeezed to ``shape`` (height, width), RGB uint8 (notebook 14's first approach)."""
     from PIL import Image

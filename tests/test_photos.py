@@ -86,6 +86,26 @@ def test_crop_number_keeps_the_box_inside_and_scaled():
     assert (inner[:2] >= 0).all() and (inner[:2] + inner[2:] <= 64.5).all()
 
 
+@pytest.mark.parametrize("box", [(50, 40, 60, 20), (0, 0, 30, 20), (13.4, 7.6, 101.2, 33.3)])
+def test_uncrop_box_inverts_crop_number(box):
+    image = np.zeros((100, 200, 3), np.uint8)
+    _, inner = svhn.crop_number(image, box)
+    np.testing.assert_allclose(svhn.uncrop_box(inner, box), box, atol=1e-3)
+    # a box in the crop's corner lands at the grown box's corner in the photo
+    corner = svhn.uncrop_box((0, 0, 64, 64), (50, 40, 60, 20))
+    np.testing.assert_allclose(corner, (41, 37, 78, 26), atol=1e-4)
+
+
+def test_read_number_looks_again_and_keeps_the_surest_reading():
+    locator, reader = tiny_models()
+    one = photos.read_number(picture(), locator, reader, looks=1)
+    two = photos.read_number(picture(), locator, reader)
+    assert one["look"] == 1 and two["look"] in (1, 2, 3) and two["confidence"] >= one["confidence"]
+    assert len(two["box"]) == 4 and all(isinstance(v, int) for v in two["box"])
+    with pytest.raises(ValueError, match="looks must be 1 or more"):
+        photos.read_number(picture(), locator, reader, looks=0)
+
+
 def test_number_arrays_targets(tmp_path):
     pic = np.zeros((50, 100, 3), np.uint8)
     Image.fromarray(pic).save(tmp_path / "1.png")
