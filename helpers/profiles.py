@@ -46,7 +46,7 @@ LESSONS = {
     # `exercise_size`: training images for the quick runs in the exercise solutions.
     "04_batch_normalization": {
         "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "exercise_size": 1_000, "floor": 0.5},
-        "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 4, "batch_size": 128, "floor": 0.98},
+        "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 10, "batch_size": 128, "floor": 0.985},
         "full": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 30, "batch_size": 128, "floor": 0.99},
     },
     "05_dropout": {
