@@ -455,6 +455,15 @@ def union_box(entry: dict) -> tuple[float, float, float, float]:
     return float(left), float(top), float(right - left), float(bottom - top)
 
 
+def _grown_box(box, expand: float) -> tuple[int, int, int, int]:
+    """The pixel corners ``(x0, y0, x1, y1)`` of ``box`` grown by ``expand``: the region that
+    :func:`crop_number` cuts out and :func:`uncrop_box` maps back from."""
+    left, top, width, height = box
+    width, height = max(width, 1.0), max(height, 1.0)
+    return (round(left - expand / 2 * width), round(top - expand / 2 * height),
+            round(left + (1 + expand / 2) * width), round(top + (1 + expand / 2) * height))
+
+
 def crop_number(picture: np.ndarray, box, expand: float = 0.3, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Goodfellow et al.'s crop: ``box`` grown by ``expand`` (30%), cut out, resized to ``size`` x ``size``.
 
@@ -466,11 +475,10 @@ def crop_number(picture: np.ndarray, box, expand: float = 0.3, size: int = 64) -
 
     left, top, width, height = box
     width, height = max(width, 1.0), max(height, 1.0)
-    x0, y0 = left - expand / 2 * width, top - expand / 2 * height
-    x1, y1 = left + (1 + expand / 2) * width, top + (1 + expand / 2) * height
-    crop = Image.fromarray(picture).crop((round(x0), round(y0), round(x1), round(y1)))
+    x0, y0, x1, y1 = _grown_box(box, expand)
+    crop = Image.fromarray(picture).crop((x0, y0, x1, y1))
     sx, sy = size / crop.width, size / crop.height
-    inner = np.array([(left - round(x0)) * sx, (top - round(y0)) * sy, width * sx, height * sy], dtype="float32")
+    inner = np.array([(left - x0) * sx, (top - y0) * sy, width * sx, height * sy], dtype="float32")
     return np.asarray(crop.resize((size, size), Image.BILINEAR)), inner
 
 
@@ -481,10 +489,7 @@ def uncrop_box(inner, box, expand: float = 0.3, size: int = 64) -> np.ndarray:
     Taught in ``15_your_own_photos``, where the crop reader's own box gives the pipeline a
     second, better crop.
     """
-    left, top, width, height = box
-    width, height = max(width, 1.0), max(height, 1.0)
-    x0, y0 = round(left - expand / 2 * width), round(top - expand / 2 * height)
-    x1, y1 = round(left + (1 + expand / 2) * width), round(top + (1 + expand / 2) * height)
+    x0, y0, x1, y1 = _grown_box(box, expand)
     sx, sy = max(x1 - x0, 1) / size, max(y1 - y0, 1) / size
     x, y, w, h = (float(v) for v in inner)
     return np.array([x0 + x * sx, y0 + y * sy, w * sx, h * sy], dtype="float32")
