@@ -104,7 +104,7 @@ LESSONS = {
                   "floor_iou": 0.2, "floor_char_one": 0.0, "floor_char": 0.1},
         "standard": {"batch_size": 64, "steps": 500, "epochs": 4, "reader_batch": 128, "reader_steps": 300,
                      "valid": 1_000, "test": 2_000, "eval_size": None, "clutter": False,
-                     "floor_iou": 0.65, "floor_char_one": 0.85, "floor_char": 0.9},
+                     "floor_iou": 0.8, "floor_char_one": 0.85, "floor_char": 0.9},
         "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "reader_batch": 128, "reader_steps": 1_290,
                  "valid": 15_000, "test": 30_000, "eval_size": None, "clutter": True,
                  "floor_iou": 0.85, "floor_char_one": 0.97, "floor_char": 0.97},
