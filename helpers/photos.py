@@ -18,6 +18,7 @@ from . import paths
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 COURSE_FILES = {"README.md", "truth.json"}  # files of the course in photos/, not the learner's
 MAX_SIDE = 1600  # larger photos are scaled down first: the networks look at 128x256 at most
+ZOOM = 2.2  # the locator's second look: a window 2.2 times its first box (chosen on held-out wall photos)
 
 
 class PhotoError(ValueError):
@@ -118,24 +119,57 @@ def load(path: Path, max_side: int = MAX_SIDE) -> np.ndarray:
         raise PhotoError(f"unreadable image ({str(err).splitlines()[0][:80]})") from None
 
 
-def read_number(picture: np.ndarray, locator, reader, looks: int = 3) -> dict:
+def locate(picture: np.ndarray, locator, zoom: float | None = ZOOM) -> np.ndarray:
+    """The number's box ``(x, y, w, h)`` in ``picture``'s pixels, as notebook 14's locator finds it.
+
+    The locator sees the photo squeezed to 256x128, so a number that fills
+    little of a large photo gets a coarse box. With ``zoom`` it looks twice:
+    the second time at a window ``zoom`` times the first box's size (and at
+    least 1.2 times as wide as high), centred on it, where the number fills
+    about as much of the picture as in its training photos. Parts of the
+    window outside the photo are black. ``zoom=None`` keeps the first box.
+    Taught in ``15_your_own_photos``.
+    """
+    from PIL import Image
+
+    from . import svhn
+
+    def find(image):
+        h, w = image.shape[:2]
+        box = locator.predict(svhn.resize_whole(image)[None], verbose=0)["box"][0]
+        return box * np.array([w, h, w, h], dtype="float32")
+
+    box = find(picture)
+    if zoom is None:
+        return box
+    if zoom <= 0:
+        raise ValueError(f"zoom must be a positive factor or None, got {zoom}")
+    x, y, w, h = (float(v) for v in box)
+    height = max(h * zoom, 8.0)
+    width = max(w * zoom, 1.2 * height, 8.0)
+    left, top = round(x + w / 2 - width / 2), round(y + h / 2 - height / 2)
+    window = np.asarray(Image.fromarray(picture).crop((left, top, left + round(width), top + round(height))))
+    return find(window) + np.array([left, top, 0, 0], dtype="float32")
+
+
+def read_number(picture: np.ndarray, locator, reader, looks: int = 3, zoom: float | None = ZOOM) -> dict:
     """The two-stage reader: the locator finds the number, the crop reader reads it.
 
-    After each reading the crop reader's own box of the number, mapped back
-    into the photo (:func:`svhn.uncrop_box`), becomes the next crop, ``looks``
-    crops in all; the most confident reading wins. Returns ``number`` (a
-    string), ``confidence`` (the probability of the predicted length times
-    those of its digits), ``box`` ``(x, y, w, h)``: the box in the picture's
-    pixels that the winning crop was made from, and ``look``: which crop won
-    (1 is the locator's). Taught in ``15_your_own_photos``.
+    The locator's box comes from :func:`locate` (two looks with ``zoom``,
+    one with ``zoom=None``). After each reading the crop reader's own box of
+    the number, mapped back into the photo (:func:`svhn.uncrop_box`), becomes
+    the next crop, ``looks`` crops in all; the most confident reading wins.
+    Returns ``number`` (a string), ``confidence`` (the probability of the
+    predicted length times those of its digits), ``box`` ``(x, y, w, h)``:
+    the box in the picture's pixels that the winning crop was made from, and
+    ``look``: which crop won (1 is the locator's). Taught in
+    ``15_your_own_photos``.
     """
     from . import svhn
 
     if looks < 1:
         raise ValueError(f"looks must be 1 or more, got {looks}")
-    h, w = picture.shape[:2]
-    found = locator.predict(svhn.resize_whole(picture)[None], verbose=0)
-    box = found["box"][0] * np.array([w, h, w, h], dtype="float32")
+    box = locate(picture, locator, zoom)
     best = None
     for look in range(1, looks + 1):
         crop, _ = svhn.crop_number(picture, box)

@@ -107,6 +107,33 @@ def test_read_number_looks_again_and_keeps_the_surest_reading():
         photos.read_number(picture(), locator, reader, looks=0)
 
 
+class FixedLocator:
+    """A locator that always puts the number in the middle quarter of what it is shown, and logs the sizes."""
+
+    def __init__(self):
+        self.seen = []
+
+    def predict(self, x, verbose=0):
+        self.seen.append(x.shape)
+        return {"box": np.array([[0.25, 0.25, 0.5, 0.5]], "float32")}
+
+
+def test_locate_looks_again_inside_a_window_around_the_first_box():
+    image = np.zeros((100, 200, 3), np.uint8)
+    once = photos.locate(image, FixedLocator(), zoom=None)
+    np.testing.assert_allclose(once, (50, 25, 100, 50))
+    # window: height 50 * 2.2 = 110, width max(100 * 2.2, 1.2 * 110) = 220, centred on (100, 50): from (-10, -5)
+    locator = FixedLocator()
+    twice = photos.locate(image, locator, zoom=2.2)
+    np.testing.assert_allclose(twice, (-10 + 55, -5 + 27.5, 110, 55))
+    assert locator.seen == [(1, *svhn.WHOLE, 3)] * 2   # both looks squeezed to the locator's input size
+    # a tall, thin first box (100, 10, 2, 80) still gets a window 1.2 times as wide as high: 192x160 from (5, -30)
+    locator.predict = lambda x, verbose=0: {"box": np.array([[0.5, 0.1, 0.01, 0.8]], "float32")}
+    np.testing.assert_allclose(photos.locate(image, locator, zoom=2.0), (5 + 96, -30 + 16, 1.92, 128), atol=1e-3)
+    with pytest.raises(ValueError, match="zoom must be a positive factor or None"):
+        photos.locate(image, FixedLocator(), zoom=0)
+
+
 def test_number_arrays_targets(tmp_path):
     pic = np.zeros((50, 100, 3), np.uint8)
     Image.fromarray(pic).save(tmp_path / "1.png")
