@@ -139,11 +139,11 @@ def locate(picture: np.ndarray, locator, zoom: float | None = ZOOM) -> np.ndarra
         box = locator.predict(svhn.resize_whole(image)[None], verbose=0)["box"][0]
         return box * np.array([w, h, w, h], dtype="float32")
 
+    if zoom is not None and zoom <= 0:
+        raise ValueError(f"zoom must be a positive factor or None, got {zoom}")
     box = find(picture)
     if zoom is None:
         return box
-    if zoom <= 0:
-        raise ValueError(f"zoom must be a positive factor or None, got {zoom}")
     x, y, w, h = (float(v) for v in box)
     height = max(h * zoom, 8.0)
     width = max(w * zoom, 1.2 * height, 8.0)
