@@ -61,13 +61,27 @@ def cmd_data(args) -> int:
     return 1 if bad else 0
 
 
+def _seconds(text: str) -> int:
+    """``--cell-timeout``'s value: a whole number of seconds, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; give a whole number, "
+                                         "for example 7200, or 0 for no limit")
+    return value
+
+
 def cmd_run(args) -> int:
     """Execute notebooks in course order and print the timing report."""
     from . import runner
 
     try:
         notebooks = runner.resolve(args.notebooks)
-        outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place)
+        timeout = profiles.CELL_TIMEOUT[args.profile] if args.cell_timeout is None else (args.cell_timeout or None)
+        outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place,
+                              cell_timeout=timeout)
     except (ValueError, runner.RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -145,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"run profile (default: ${profiles.PROFILE_VAR} or standard, now {default_profile})")
     p.add_argument("--force", action="store_true", help="re-run notebooks even if unchanged")
     p.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/ (refresh commits)")
+    p.add_argument("--cell-timeout", type=_seconds, metavar="SECONDS",
+                   help="longest a cell may run, 0 for no limit (default per profile: "
+                        + ", ".join(f"{k} {v or 'none'}" for k, v in profiles.CELL_TIMEOUT.items()) + ")")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="ledger -> markdown table and staircase chart")

@@ -19,6 +19,11 @@ PROFILE_VAR = "COURSE_PROFILE"
 PROFILES = ("smoke", "standard", "full")
 DEFAULT = "standard"
 
+# The longest one notebook cell may run before `python -m helpers run` stops it, in seconds
+# (None: no limit). Room for the slowest cell of the profile on a slow laptop; `full` trains
+# for hours in one cell on a CPU (notebook 08's ten members took two hours on a fast one).
+CELL_TIMEOUT = {"smoke": 600, "standard": 4 * 3600, "full": None}
+
 # lesson -> profile -> settings. Floors are the accuracy a run must reach to count.
 LESSONS = {
     "00_mnist_data": {

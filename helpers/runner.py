@@ -104,12 +104,15 @@ def native_log(path: Path, profile: str) -> Path:
     return paths.runs_dir() / profile / "logs" / f"{path.stem}.log"
 
 
-def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, float]:
+def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object, float]:
     """Execute one notebook in ``profile`` with the notebooks folder as working directory.
 
-    Returns ``(executed_notebook, seconds)``; raises :class:`RunError` naming
-    the failing cell.
+    ``timeout`` is the longest a cell may run, in seconds (``None``: no limit; default
+    ``profiles.CELL_TIMEOUT[profile]``). Returns ``(executed_notebook, seconds)``; raises
+    :class:`RunError` naming the failing cell, or the cell that ran out of time.
     """
+    if timeout is ...:
+        timeout = profiles.CELL_TIMEOUT[profile]
     nb = nbformat.read(path, as_version=4)
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
@@ -129,6 +132,10 @@ def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, floa
             client.execute(stderr=stderr)
     except (CellExecutionError, CellTimeoutError) as err:
         index, what = _failed_cell(nb)
+        if isinstance(err, CellTimeoutError):
+            start = what.partition(" (cell starts: ")[2].rstrip(")")
+            what = (f"the cell starting {start} ran longer than the {profile} profile's limit of {timeout} s "
+                    f"and was stopped; allow more with `python -m helpers run --cell-timeout SECONDS` (0: no limit)")
         failed = paths.runs_dir() / profile / "failed" / path.name
         with atomic_path(failed) as tmp:
             nbformat.write(nb, tmp)
@@ -138,10 +145,12 @@ def execute(path: Path, profile: str, timeout: int = 3600) -> tuple[object, floa
     return nb, time.perf_counter() - start
 
 
-def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False) -> list[Outcome]:
+def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False,
+        cell_timeout: int | None = ...) -> list[Outcome]:
     """Run ``notebooks`` in order, skipping unchanged ones unless ``force``; return the outcomes.
 
-    Used by ``python -m helpers run`` and ``make course``.
+    ``cell_timeout``: seconds a cell may run (``None``: no limit; default per profile,
+    ``profiles.CELL_TIMEOUT``). Used by ``python -m helpers run`` and ``make course``.
     """
     if profile not in profiles.PROFILES:
         raise ValueError(f"{profile!r} is not a run profile; use one of {', '.join(profiles.PROFILES)}.")
@@ -157,7 +166,7 @@ def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool
         if not force and previous.get("hash") == digest and (out_dir / path.name).exists():
             outcomes.append(Outcome(path.stem, "skipped", previous.get("seconds", 0.0)))
             continue
-        executed, seconds = execute(path, profile)
+        executed, seconds = execute(path, profile, cell_timeout)
         clean_metadata(executed)
         stderr = any(o.get("name") == "stderr" for c in executed.cells for o in c.get("outputs", []))
         with atomic_path(out_dir / path.name) as tmp:

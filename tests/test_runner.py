@@ -91,3 +91,21 @@ def test_cli_rejects_unknown_profile_and_notebook(tiny_course, capsys):
         cli.main(["run", "--profile", "quick"])
     assert cli.main(["run", "99"]) == 1
     assert "no notebook called '99'" in capsys.readouterr().err
+
+
+def test_a_cell_over_the_time_limit_is_stopped_with_the_fix(tiny_course, capsys):
+    slow = write_nb(tiny_course / "02_slow.ipynb", "import time\ntime.sleep(60)")
+    assert cli.main(["run", "--profile", "smoke", "--cell-timeout", "2", "02"]) == 1
+    err = capsys.readouterr().err
+    assert "02_slow.ipynb failed in cell 0" in err and "limit of 2 s" in err and "--cell-timeout" in err
+    assert (paths.runs_dir() / "smoke" / "failed" / slow.name).exists()
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--cell-timeout", "-5", "02"])
+    assert "not a number of seconds" in capsys.readouterr().err
+
+
+def test_cell_limits_leave_full_runs_unbounded():
+    from helpers import profiles
+    assert set(profiles.CELL_TIMEOUT) == set(profiles.PROFILES)
+    assert profiles.CELL_TIMEOUT["full"] is None, "full trains for hours in one cell on a CPU"
+    assert profiles.CELL_TIMEOUT["smoke"] < profiles.CELL_TIMEOUT["standard"]
