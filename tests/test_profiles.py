@@ -55,3 +55,13 @@ def test_smoke_is_smaller_than_standard():
                 assert smoke["test"] < standard["test"], lesson
             else:
                 assert smoke["train_size"] is not None, f"{lesson}: smoke must train on a subset"
+
+
+def test_full_floors_guard_like_standard_ones():
+    """`full` trains for hours: its floors are standard's, raised only where a full run was measured."""
+    for lesson, settings in profiles.LESSONS.items():
+        standard = {k: v for k, v in settings["standard"].items() if k.startswith("floor")}
+        full = {k: v for k, v in settings["full"].items() if k.startswith("floor")}
+        assert set(full) == set(standard), lesson
+        for key, value in full.items():
+            assert standard[key] <= value <= standard[key] + 0.005, (lesson, key, value)
