@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -144,6 +145,26 @@ def test_batches_are_generated_on_the_fly_and_reproducible():
     np.testing.assert_array_equal(shifted[0][1], batches.maker(images, labels, 8, seed=np.random.default_rng([1, 0, 0]),
                                                                min_len=1)[1] + 1)
 
+
+
+def test_array_batches_serve_fixed_sets_in_order_without_copying():
+    x, y = sequences.make_numbers(*fake_digits(), 10, seed=2)
+    batches = sequences.ArrayBatches(x, y, batch_size=4)
+    assert len(batches) == 3  # 4 + 4 + a last batch of 2
+    served = [batches[i] for i in range(len(batches))]
+    assert [len(bx) for bx, _ in served] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate([by for _, by in served]), y)
+    assert all(np.shares_memory(bx, x) for bx, _ in served)  # views of the set, not copies
+    only_x = sequences.ArrayBatches(x, batch_size=4)
+    np.testing.assert_array_equal(only_x[2], x[8:])
+    named = sequences.ArrayBatches(x, {"digits": y, "first": y[:, 0]}, batch_size=4)
+    np.testing.assert_array_equal(named[1][1]["first"], y[4:8, 0])
+    for wrong in (y[:9], {"digits": y, "first": y[:9, 0]}):
+        with pytest.raises(ValueError, match="differ in length"):
+            sequences.ArrayBatches(x, wrong)
+    model = keras.Sequential([keras.Input((28, 140, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    np.testing.assert_allclose(model.predict(sequences.ArrayBatches(x, batch_size=4), verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 # ---- metrics on hand-made cases -------------------------------------------------------------
 
