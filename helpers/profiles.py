@@ -26,8 +26,9 @@ CELL_TIMEOUT = {"smoke": 600, "standard": 4 * 3600, "full": None}
 
 # lesson -> profile -> settings. Floors are the accuracy a run must reach to count: a guard that
 # the models learned, not the course's targets (README). `full` keeps the `standard` floors, raised
-# only where a `full` run was measured well above them (07: 99.62%; 08's members: 99.47-99.62%), so
-# that hours of training are not thrown away over a tenth of a percent (06 at `full`: 99.29%).
+# only where a `full` run was measured well above them (07: 99.62%; 08's members: 99.47-99.62%;
+# 09's students: 99.58% and 99.66%), so that hours of training are not thrown away over a tenth
+# of a percent (06 at `full`: 99.29%).
 LESSONS = {
     "00_mnist_data": {
         "smoke": {},
@@ -83,7 +84,7 @@ LESSONS = {
         "standard": {"train_size": None, "eval_size": None, "epochs": 16, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
                      "pseudo_fraction": 0.25, "floor": 0.99},
         "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
-                 "pseudo_fraction": 0.25, "floor": 0.99},
+                 "pseudo_fraction": 0.25, "floor": 0.995},
     },
     # Part II: numbers of MNIST digits, generated on the fly. `steps` batches per epoch per model;
     # `valid`/`test` are the sizes of the fixed evaluation sets; full = the reference's 165k/15k/30k.
@@ -135,12 +136,14 @@ LESSONS = {
                  "transfer_epochs": 10, "transfer_eval": 2_000,
                  "floor": 0.9},
     },
+    # Notebook 14 holds every photo twice (a 256x128 whole and a 64x64 crop, 110 kB): its `full`
+    # stand-in has real SVHN's 33,402 / 13,068 train / test photos, 5.1 GB (60,000 needed 11.4 GiB).
     "14_svhn_multi_digit": {
         "smoke": {"standin_train": 1_500, "standin_test": 400, "train_size": 1_500, "valid": 300,
                   "batch_size": 32, "epochs": 2, "floor_seq": 0.0, "floor_char": 0.08, "floor_iou": 0.5},
         "standard": {"standin_train": 12_000, "standin_test": 2_000, "train_size": 12_000, "valid": 1_000,
                      "batch_size": 64, "epochs": 24, "floor_seq": 0.75, "floor_char": 0.88, "floor_iou": 0.75},
-        "full": {"standin_train": 60_000, "standin_test": 13_068, "train_size": None, "valid": 3_000,
+        "full": {"standin_train": 33_402, "standin_test": 13_068, "train_size": None, "valid": 3_000,
                  "batch_size": 128, "epochs": 30, "floor_seq": 0.75, "floor_char": 0.88, "floor_iou": 0.75},
     },
     "15_your_own_photos": {

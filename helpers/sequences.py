@@ -263,8 +263,9 @@ class ArrayBatches(keras.utils.PyDataset):
     ``evaluate`` and ``predict``; ``y`` may be a dict of arrays, one per named
     output. Given a NumPy array, Keras first copies the whole of it into one
     tensor; at the `full` profile's sizes (30,000 test numbers, 10,000 test
-    canvases of 128x256) that copy is hundreds of MB to gigabytes. Used by
-    notebooks 10 and 12 to keep their peak memory under 4 GiB in every profile.
+    canvases of 128x256, 13,068 test photos of 256x128) that copy is hundreds
+    of MB to gigabytes. Used by notebooks 10 and 12 to keep their peak memory
+    under 4 GiB in every profile, and by notebook 14 for its whole photos.
     """
 
     def __init__(self, x, y=None, batch_size=256):
