@@ -20,13 +20,11 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
 
 from helpers import paths, profiles, runner  # noqa: E402
 
@@ -53,15 +51,7 @@ def measure(path: Path, profile: str) -> tuple[float, str, int, float]:
         cell.outputs = []
     nb.cells = [nbformat.v4.new_code_cell(PATCH.format(lesson=path.stem, profile=profile, short=SHORT)),
                 *code, nbformat.v4.new_code_cell("print(*_peaks)")]
-    os.environ[profiles.PROFILE_VAR] = profile
-    client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR",
-                                             "--IPKernelApp.capture_fd_output=False"],
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as stderr:
-        client.execute(stderr=stderr)
-    seconds = time.perf_counter() - start
+    seconds = runner.execute_through(nb, path.parent, profile)
     peaks = [int(value) for value in nb.cells[-1].outputs[0]["text"].split()]
     scale = 2**30 if sys.platform == "darwin" else 2**20  # ru_maxrss: bytes on macOS, KiB on Linux
     growth = [after - before for before, after in zip([0] + peaks, peaks)]

@@ -27,6 +27,10 @@ from .files import atomic_path, write_text_atomic
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+# A quiet kernel whose native stderr (TensorFlow's C++ notices) reaches the file given to execute().
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.capture_fd_output=False"]
+
+
 class RunError(RuntimeError):
     """A notebook failed; the message names the notebook, the cell and the error."""
 
@@ -123,8 +127,7 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     log = native_log(path, profile)
     log.parent.mkdir(parents=True, exist_ok=True)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR",
-                                             "--IPKernelApp.capture_fd_output=False"],
+                            extra_arguments=KERNEL_ARGUMENTS,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
@@ -143,6 +146,23 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
         raise RunError(f"{path.name} failed in cell {index} ({profile} profile): {what}\n"
                        f"The executed copy with the traceback is in {failed}{native}") from err
     return nb, time.perf_counter() - start
+
+
+def execute_through(nb, folder: Path, profile: str) -> float:
+    """Execute the in-memory notebook ``nb`` in ``profile`` from ``folder``, past any failing cell.
+
+    Failing cells keep their traceback in their outputs and the next cell runs; native stderr is
+    dropped. Returns the seconds taken. For the benchmarks that run altered copies of lessons
+    (``benchmarks/peak_memory.py``, ``benchmarks/localization_full.py``), never for the course itself.
+    """
+    os.environ[profiles.PROFILE_VAR] = profile
+    paths.absolutize_env()
+    client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
+                            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(folder)}})
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as stderr:
+        client.execute(stderr=stderr)
+    return time.perf_counter() - start
 
 
 def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False,

@@ -109,3 +109,21 @@ def test_cell_limits_leave_full_runs_unbounded():
     assert set(profiles.CELL_TIMEOUT) == set(profiles.PROFILES)
     assert profiles.CELL_TIMEOUT["full"] is None, "full trains for hours in one cell on a CPU"
     assert profiles.CELL_TIMEOUT["smoke"] < profiles.CELL_TIMEOUT["standard"]
+
+
+def test_localization_full_script_still_finds_notebook_12s_cells():
+    """benchmarks/localization_full.py cuts notebook 12's two baselines short; its markers must still match."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("localization_full",
+                                                  paths.ROOT / "benchmarks" / "localization_full.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    nb, principled = script.prepare()
+    sources = [cell.source for cell in nb.cells]
+    cut = next(i for i, source in enumerate(sources) if source.startswith("_profile = dict(cfg)"))
+    assert script.FIRST_BASELINE in sources[cut + 1]
+    assert sources[principled - 1].startswith("cfg.update(_profile)") and script.PRINCIPLED in sources[principled]
+    trained_short = [source for source in sources[cut + 1:principled - 1] if "train(" in source]
+    assert len(trained_short) == 2, "only the naive network and the x1000 fix may be cut short"
+    assert not any(cell.outputs for cell in nb.cells)
