@@ -1,11 +1,12 @@
-"""Notebook 12's `full` figures for the principled network and the two stages, in 2 hours instead of 5.
+"""Notebook 12's `full` figures for the principled network and the two stages, in under 3 hours.
 
     python benchmarks/localization_full.py [--profile full]
 
 Notebook 12 at `full` trains four networks on 20 epochs of 165,000 canvases; on a 2-core CPU that
-is about five hours. Its `full` targets (issue 5: mean IoU >= 0.90, sequence accuracy >= 0.95) are
-about the principled network and the two-stage pipeline. This script runs a copy of the notebook at
-the profile's settings, except that the two baselines (the naive network and the reference's x1000
+is more than five hours, against 160 minutes for this script. Its `full` targets (issue 5: mean
+IoU >= 0.90, sequence accuracy >= 0.95) are about the
+principled network and the two-stage pipeline. This script runs a copy of the notebook at the
+profile's settings, except that the two baselines (the naive network and the reference's x1000
 fix), which are there to show a failure and its first fix, train for a few steps only. Every other
 cell runs as written, so the principled network, its evaluation, the reader and the two stages are
 measured at the profile's full size (each training cell seeds itself, so they get the figures a
