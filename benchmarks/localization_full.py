@@ -13,24 +13,22 @@ measured at the profile's full size (each training cell seeds itself, so they ge
 whole run would get). The baselines' rows are meaningless, and the cell that plots
 the reading curves fails (their curves are one epoch long); both are expected.
 
-It prints the evaluation cells' output and the minutes taken, and keeps the executed copy in
-``runs/<profile>/partial/12_localization.ipynb``. The ledger and models go to a temporary folder, so
-the course report never mixes this run with a whole one. Not part of the tests.
+It prints a line per cell as it finishes, then the evaluation cells' output and the minutes taken,
+and keeps the executed copy in ``runs/<profile>/partial/12_localization.ipynb``. The ledger and
+models go to a temporary folder, so the course report never mixes this run with a whole one. Not
+part of the tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import nbformat  # noqa: E402
 
 from helpers import paths, profiles, runner  # noqa: E402
-from helpers.files import atomic_path  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "12_localization.ipynb"
 SHORT = {"steps": 4, "epochs": 1}
@@ -67,22 +65,8 @@ def main() -> None:
     parser.add_argument("--profile", default="full", choices=profiles.PROFILES)
     args = parser.parse_args()
     nb, principled = prepare()
-    keep = paths.runs_dir() / args.profile / "partial" / NOTEBOOK.name
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ[paths.RUNS_DIR_VAR] = str(Path(scratch) / "runs")
-        os.environ[paths.MODELS_DIR_VAR] = str(Path(scratch) / "models")
-        print(f"{NOTEBOOK.name} at {args.profile}, baselines cut to {SHORT}; this takes a while")
-        minutes = runner.execute_through(nb, NOTEBOOK.parent, args.profile) / 60
-    with atomic_path(keep) as tmp:
-        nbformat.write(nb, tmp)
-    for i, cell in enumerate(nb.cells[principled:], start=principled):
-        for out in cell.outputs:
-            if out.get("output_type") == "error":
-                print(f"cell {i} failed: {out['ename']}: {out['evalue']}")
-            text = out.get("text", "")
-            if text and "/step" not in text and not text.startswith("Epoch"):
-                print(text, end="")
-    print(f"{minutes:.1f} minutes; the executed copy is in {keep}")
+    print(f"{NOTEBOOK.name} at {args.profile}, baselines cut to {SHORT}; this takes a while", flush=True)
+    runner.run_copy(nb, NOTEBOOK, args.profile, report_from=principled)
 
 
 if __name__ == "__main__":

@@ -148,21 +148,71 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     return nb, time.perf_counter() - start
 
 
-def execute_through(nb, folder: Path, profile: str) -> float:
+def execute_through(nb, folder: Path, profile: str, on_cell_executed=None) -> float:
     """Execute the in-memory notebook ``nb`` in ``profile`` from ``folder``, past any failing cell.
 
     Failing cells keep their traceback in their outputs and the next cell runs; native stderr is
-    dropped. Returns the seconds taken. For the benchmarks that run altered copies of lessons
-    (``benchmarks/peak_memory.py``, ``benchmarks/localization_full.py``), never for the course itself.
+    dropped. ``on_cell_executed``, if given, is called as ``on_cell_executed(cell=..., cell_index=...,
+    execute_reply=...)`` after each cell (nbclient's hook: a long run can report its progress).
+    Returns the seconds taken. For the benchmarks that run altered copies of lessons
+    (``benchmarks/peak_memory.py``, ``benchmarks/localization_full.py``,
+    ``benchmarks/sequences_full.py``), never for the course itself.
     """
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
-                            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(folder)}})
+                            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(folder)}},
+                            on_cell_executed=on_cell_executed)
     start = time.perf_counter()
     with open(os.devnull, "wb") as stderr:
         client.execute(stderr=stderr)
     return time.perf_counter() - start
+
+
+def run_copy(nb, notebook: Path, profile: str, report_from: int = 0) -> float:
+    """Execute ``nb``, an altered copy of ``notebook``, in ``profile``, and report what it printed.
+
+    The copy runs from the notebooks folder with its ledger and models in a temporary folder, so
+    the course report never mixes it with a whole run. One line per cell is printed as it finishes
+    (minutes so far and the cell's first line); at the end, the text that cells ``report_from``
+    onwards printed (not the Keras progress lines) and any failing cell. The executed copy is kept
+    in ``runs/<profile>/partial/<notebook name>``. Returns the seconds taken. For
+    ``benchmarks/localization_full.py`` and ``benchmarks/sequences_full.py`` (notebooks 10 and 12
+    at `full`), never for the course itself.
+    """
+    import tempfile
+
+    keep = paths.runs_dir() / profile / "partial" / notebook.name
+    start = time.perf_counter()
+
+    def progress(cell, cell_index, execute_reply):
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        print(f"{(time.perf_counter() - start) / 60:6.1f} min  cell {cell_index + 1}/{len(nb.cells)}: {first[:60]}",
+              flush=True)
+
+    saved = {var: os.environ.get(var) for var in (paths.RUNS_DIR_VAR, paths.MODELS_DIR_VAR)}
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ[paths.RUNS_DIR_VAR] = str(Path(scratch) / "runs")
+        os.environ[paths.MODELS_DIR_VAR] = str(Path(scratch) / "models")
+        try:
+            seconds = execute_through(nb, notebook.parent, profile, on_cell_executed=progress)
+        finally:
+            for var, value in saved.items():
+                if value is None:
+                    os.environ.pop(var, None)
+                else:
+                    os.environ[var] = value
+    with atomic_path(keep) as tmp:
+        nbformat.write(nb, tmp)
+    for index, cell in enumerate(nb.cells[report_from:], start=report_from):
+        for out in cell.outputs:
+            if out.get("output_type") == "error":
+                print(f"cell {index + 1} failed: {out['ename']}: {out['evalue']}")
+            text = out.get("text", "")
+            if text and "/step" not in text and not text.startswith("Epoch"):
+                print(text, end="")
+    print(f"{seconds / 60:.1f} minutes; the executed copy is in {keep}")
+    return seconds
 
 
 def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False,

@@ -127,3 +127,41 @@ def test_localization_full_script_still_finds_notebook_12s_cells():
     trained_short = [source for source in sources[cut + 1:principled - 1] if "train(" in source]
     assert len(trained_short) == 2, "only the naive network and the x1000 fix may be cut short"
     assert not any(cell.outputs for cell in nb.cells)
+
+
+def test_sequences_full_script_stops_before_exercise_3_only():
+    """benchmarks/sequences_full.py runs notebook 10 up to exercise 3's solution; its marker must still match."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sequences_full", paths.ROOT / "benchmarks" / "sequences_full.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    nb = script.prepare()
+    whole = [cell for cell in nbformat.read(script.NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
+    assert [cell.source for cell in nb.cells] == [cell.source for cell in whole[:len(nb.cells)]]
+    assert script.STOP_AT in whole[len(nb.cells)].source and len(whole) == len(nb.cells) + 1, \
+        "only the last code cell (exercise 3's solution) may be left out"
+    assert any("ledger.record(" in cell.source for cell in nb.cells)
+    assert not any(cell.outputs for cell in nb.cells)
+
+
+def test_run_copy_reports_progress_and_keeps_the_copy_out_of_the_ledger(course_env, capsys):
+    """The benchmarks' partial runs: a line per cell, the printed text, failures named, runs/ untouched."""
+    import os
+
+    (course_env / "notebooks").mkdir()
+    nb = new_notebook(cells=[new_code_cell("import os\nprint('runs in', os.environ['COURSE_RUNS_DIR'])"),
+                             new_code_cell("raise ValueError('boom')"), new_code_cell("print(6 * 7)")],
+                      metadata={"kernelspec": runner.KERNELSPEC})
+    before = os.environ.get(paths.RUNS_DIR_VAR)
+    seconds = runner.run_copy(nb, course_env / "notebooks" / "99_copy.ipynb", "smoke", report_from=1)
+    out = capsys.readouterr().out
+    assert seconds > 0 and os.environ.get(paths.RUNS_DIR_VAR) == before, "the environment is restored"
+    assert "cell 1/3: import os" in out and "cell 3/3: print(6 * 7)" in out
+    assert "cell 2 failed: ValueError: boom" in out and "42" in out
+    ran_in = nb.cells[0].outputs[0]["text"].split("runs in ")[1].strip()
+    assert not ran_in.startswith(str(paths.runs_dir())), "the copy's ledger goes to a temporary folder"
+    assert "runs in" not in out, "only cells from report_from are reported"
+    kept = paths.runs_dir() / "smoke" / "partial" / "99_copy.ipynb"
+    assert nbformat.read(kept, as_version=4).cells[2].outputs[0]["text"].strip() == "42"
+    assert sorted(p.name for p in paths.runs_dir().rglob("*") if p.is_file()) == ["99_copy.ipynb"]
