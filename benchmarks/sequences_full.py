@@ -1,18 +1,28 @@
 """Notebook 10's `full` figures for every model of the lesson, without the last exercise.
 
-    python benchmarks/sequences_full.py [--profile full]
+    python benchmarks/sequences_full.py [--part all|fixed|variable] [--profile full]
 
 Notebook 10 at `full` trains six networks on the reference's 165,000 numbers per epoch for 20
 epochs; on a 2-core CPU that is close to three hours. Its `full` target (issue 4: fixed length
 >= 0.97, every model ahead of the references) is about the five models of the lesson, not about
 the solution of exercise 3 (a wider-window column cutter), so this script runs the notebook's code
-cells as written up to that solution and stops there. The cells before it are untouched (each
-training cell seeds itself), so they get the figures a whole run would get.
+cells as written up to that solution and stops there. The cells kept are untouched (each training
+cell seeds itself), so they get the figures a whole run would get.
 
-It prints one line per cell as it finishes (with the minutes so far), then the results cells'
-output, and keeps the executed copy in ``runs/<profile>/partial/10_digit_sequences.ipynb``. The
-ledger and models go to a temporary folder, so the course report never mixes this run with a
-whole one. Not part of the tests.
+Three hours rarely fit one sitting, so ``--part`` splits the run in two:
+
+- ``fixed``: the fixed-length half, up to the variable-length data (the five heads and the
+  CNN + GRU, about 90 minutes on the 2-core CPU);
+- ``variable``: everything else, leaving out the CNN + GRU's training and the results cell that
+  needs it. The five heads on fixed-length numbers are trained again, since the random layout's
+  five-head model starts from their trunk (about 135 minutes).
+
+Both parts end with a cell printing every model's figures and the kernel's peak memory.
+
+It prints one line per cell as it finishes (with the minutes so far, and what the cell printed),
+then the results cells' output, and keeps the executed copy in
+``runs/<profile>/partial/10_digit_sequences.ipynb``. The ledger and models go to a temporary
+folder, so the course report never mixes this run with a whole one. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -27,30 +37,56 @@ import nbformat  # noqa: E402
 from helpers import paths, profiles, runner  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "10_digit_sequences.ipynb"
-# The first cell left out; if the notebook is reworded, update it.
-STOP_AT = "def wide_window_cutter("
+# Markers of cells in the notebook; if the notebook is reworded, update them.
+STOP_AT = "def wide_window_cutter("      # the first cell left out
+VARIABLE_AT = "SLOTS = {"                  # the variable-length half starts here
+GRU_TRAINING = "model_gru = cnn_gru("      # left out of the variable-length half
+RESULTS = "ledger.record("                 # the results cell, which needs every model
+SUMMARY = """\
+for name, r in results.items():
+    print(f"{name:30s} sequence {r['sequence accuracy']:.4f} | character {r['character accuracy']:.4f} | "
+          f"{r['seconds'] / 60:.1f} min")
+print(f"peak memory of the kernel {training.peak_memory_gib():.2f} GiB")
+"""
+PARTS = ("all", "fixed", "variable")
 
 
-def prepare():
-    """The notebook's code cells before the one containing ``STOP_AT``, outputs cleared."""
+def _find(cells, marker):
+    index = next((i for i, cell in enumerate(cells) if marker in cell.source), None)
+    if index is None:
+        raise SystemExit(f"{NOTEBOOK.name} has no code cell containing {marker!r}: the notebook was changed; "
+                         "update the markers at the top of this script")
+    return index
+
+
+def prepare(part: str = "all"):
+    """The notebook's code cells for ``part`` (see the module docstring), outputs cleared."""
+    if part not in PARTS:
+        raise ValueError(f"{part!r} is not a part; use one of {', '.join(PARTS)}")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-    stop = next((i for i, cell in enumerate(cells) if STOP_AT in cell.source), None)
-    if stop is None:
-        raise SystemExit(f"{NOTEBOOK.name} has no code cell containing {STOP_AT!r}: the notebook was changed; "
-                         "update STOP_AT at the top of this script")
-    nb.cells = cells[:stop]
-    for cell in nb.cells:
+    cells = cells[:_find(cells, STOP_AT)]
+    if part == "fixed":
+        cells = cells[:_find(cells, VARIABLE_AT)]
+    elif part == "variable":
+        left_out = {_find(cells, GRU_TRAINING), _find(cells, RESULTS)}
+        cells = [cell for i, cell in enumerate(cells) if i not in left_out]
+    for cell in cells:
         cell.outputs = []
+    if part != "all":
+        cells.append(nbformat.v4.new_code_cell(SUMMARY))
+    nb.cells = cells
     return nb
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", default="all", choices=PARTS,
+                        help="all (default), or one half: fixed or variable length (see above)")
     parser.add_argument("--profile", default="full", choices=profiles.PROFILES)
     args = parser.parse_args()
-    nb = prepare()
-    print(f"{NOTEBOOK.name} at {args.profile}, up to {STOP_AT!r}; this takes a while", flush=True)
+    nb = prepare(args.part)
+    print(f"{NOTEBOOK.name} at {args.profile}, part {args.part}, up to {STOP_AT!r}; this takes a while", flush=True)
     runner.run_copy(nb, NOTEBOOK, args.profile)
 
 

@@ -174,8 +174,9 @@ def run_copy(nb, notebook: Path, profile: str, report_from: int = 0) -> float:
 
     The copy runs from the notebooks folder with its ledger and models in a temporary folder, so
     the course report never mixes it with a whole run. One line per cell is printed as it finishes
-    (minutes so far and the cell's first line); at the end, the text that cells ``report_from``
-    onwards printed (not the Keras progress lines) and any failing cell. The executed copy is kept
+    (minutes so far and the cell's first line, then, from cell ``report_from`` on, what it printed
+    apart from the Keras progress lines); at the end, that text again for all those cells together
+    and any failing cell. The executed copy is kept
     in ``runs/<profile>/partial/<notebook name>``. Returns the seconds taken. For
     ``benchmarks/localization_full.py`` and ``benchmarks/sequences_full.py`` (notebooks 10 and 12
     at `full`), never for the course itself.
@@ -185,10 +186,20 @@ def run_copy(nb, notebook: Path, profile: str, report_from: int = 0) -> float:
     keep = paths.runs_dir() / profile / "partial" / notebook.name
     start = time.perf_counter()
 
+    def printed(cell):
+        """The text a cell printed, without the Keras progress lines."""
+        for out in cell.outputs:
+            text = out.get("text", "")
+            if text and "/step" not in text and not text.startswith("Epoch"):
+                yield text
+
     def progress(cell, cell_index, execute_reply):
         first = next((line for line in cell.source.splitlines() if line.strip()), "")
         print(f"{(time.perf_counter() - start) / 60:6.1f} min  cell {cell_index + 1}/{len(nb.cells)}: {first[:60]}",
               flush=True)
+        if cell_index >= report_from:  # figures as they come, in case the run is cut short
+            for text in printed(cell):
+                print("    " + text.rstrip("\n").replace("\n", "\n    "), flush=True)
 
     saved = {var: os.environ.get(var) for var in (paths.RUNS_DIR_VAR, paths.MODELS_DIR_VAR)}
     with tempfile.TemporaryDirectory() as scratch:
@@ -208,9 +219,8 @@ def run_copy(nb, notebook: Path, profile: str, report_from: int = 0) -> float:
         for out in cell.outputs:
             if out.get("output_type") == "error":
                 print(f"cell {index + 1} failed: {out['ename']}: {out['evalue']}")
-            text = out.get("text", "")
-            if text and "/step" not in text and not text.startswith("Epoch"):
-                print(text, end="")
+        for text in printed(cell):
+            print(text, end="")
     print(f"{seconds / 60:.1f} minutes; the executed copy is in {keep}")
     return seconds
 

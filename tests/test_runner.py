@@ -145,6 +145,28 @@ def test_sequences_full_script_stops_before_exercise_3_only():
     assert not any(cell.outputs for cell in nb.cells)
 
 
+def test_sequences_full_script_halves_cover_every_training_cell():
+    """--part fixed / variable: together they train every model of the whole run, each ending with a summary."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sequences_full", paths.ROOT / "benchmarks" / "sequences_full.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    whole = [cell.source for cell in script.prepare("all").cells]
+    fixed = [cell.source for cell in script.prepare("fixed").cells]
+    variable = [cell.source for cell in script.prepare("variable").cells]
+    assert fixed[-1] == variable[-1] == script.SUMMARY
+    assert fixed[:-1] == whole[:len(fixed) - 1] and script.VARIABLE_AT in whole[len(fixed) - 1]
+    assert [source for source in whole if source not in variable] == [
+        source for source in whole if script.GRU_TRAINING in source or script.RESULTS in source]
+    trainings = [source for source in whole if "train(" in source and "def " not in source]
+    assert len(trainings) == 3, "five heads, CNN + GRU, then the variable-length trainings"
+    assert all(source in fixed[:-1] + variable[:-1] for source in trainings)
+    assert "def warm_trunk(" in "".join(variable), "the random layout's five-head model needs the warm trunk"
+    with pytest.raises(ValueError, match="not a part"):
+        script.prepare("both")
+
+
 def test_run_copy_reports_progress_and_keeps_the_copy_out_of_the_ledger(course_env, capsys):
     """The benchmarks' partial runs: a line per cell, the printed text, failures named, runs/ untouched."""
     import os
