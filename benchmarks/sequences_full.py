@@ -12,10 +12,10 @@ cell seeds itself), so they get the figures a whole run would get.
 Three hours rarely fit one sitting, so ``--part`` splits the run in two:
 
 - ``fixed``: the fixed-length half, up to the variable-length data (the five heads and the
-  CNN + GRU, about 90 minutes on the 2-core CPU);
+  CNN + GRU: 82 minutes measured on the 2-core CPU);
 - ``variable``: everything else, leaving out the CNN + GRU's training and the results cell that
   needs it. The five heads on fixed-length numbers are trained again, since the random layout's
-  five-head model starts from their trunk (about 135 minutes).
+  five-head model starts from their trunk (136 minutes measured).
 
 Both parts end with a cell printing every model's figures and the kernel's peak memory.
 
