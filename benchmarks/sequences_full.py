@@ -13,9 +13,9 @@ Three hours rarely fit one sitting, so ``--part`` splits the run in two:
 
 - ``fixed``: the fixed-length half, up to the variable-length data (the five heads and the
   CNN + GRU: 82 minutes measured on the 2-core CPU);
-- ``variable``: everything else, leaving out the CNN + GRU's training and the results cell that
-  needs it. The five heads on fixed-length numbers are trained again, since the random layout's
-  five-head model starts from their trunk (136 minutes measured).
+- ``variable``: everything else, leaving out the CNN + GRU's training and the cells that need
+  it (the two readers averaged, the results). The five heads on fixed-length numbers are trained
+  again, since the random layout's five-head model starts from their trunk (136 minutes measured).
 
 Both parts end with a cell printing every model's figures and the kernel's peak memory.
 
@@ -41,6 +41,7 @@ NOTEBOOK = paths.NOTEBOOKS_DIR / "10_digit_sequences.ipynb"
 STOP_AT = "def wide_window_cutter("      # the first cell left out
 VARIABLE_AT = "SLOTS = {"                  # the variable-length half starts here
 GRU_TRAINING = "model_gru = cnn_gru("      # left out of the variable-length half
+AVERAGING = "pred_both = ("                # left out too: it averages the five heads and the GRU
 RESULTS = "ledger.record("                 # the results cell, which needs every model
 SUMMARY = """\
 for name, r in results.items():
@@ -69,7 +70,7 @@ def prepare(part: str = "all"):
     if part == "fixed":
         cells = cells[:_find(cells, VARIABLE_AT)]
     elif part == "variable":
-        left_out = {_find(cells, GRU_TRAINING), _find(cells, RESULTS)}
+        left_out = {_find(cells, GRU_TRAINING), _find(cells, AVERAGING), _find(cells, RESULTS)}
         cells = [cell for i, cell in enumerate(cells) if i not in left_out]
     for cell in cells:
         cell.outputs = []

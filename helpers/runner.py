@@ -108,6 +108,16 @@ def native_log(path: Path, profile: str) -> Path:
     return paths.runs_dir() / profile / "logs" / f"{path.stem}.log"
 
 
+def _inline_figures() -> None:
+    """Leave matplotlib's backend to the kernel, which draws figures into the notebook.
+
+    ``MPLBACKEND=Agg`` (usual in CI and in scripts) would otherwise reach the kernel through the
+    environment and leave every figure out of the executed notebook, without any error.
+    """
+    if "inline" not in os.environ.get("MPLBACKEND", "inline"):
+        del os.environ["MPLBACKEND"]
+
+
 def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object, float]:
     """Execute one notebook in ``profile`` with the notebooks folder as working directory.
 
@@ -121,6 +131,7 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _inline_figures()
     # What native libraries write straight to the kernel's stderr (TensorFlow's C++ start-up
     # notices, such as the oneDNN one that TF_CPP_MIN_LOG_LEVEL cannot silence) goes to a log
     # file instead of into the notebook; Python-level warnings still show in the cell.
@@ -160,6 +171,7 @@ def execute_through(nb, folder: Path, profile: str, on_cell_executed=None) -> fl
     """
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
+    _inline_figures()
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
                             extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(folder)}},
                             on_cell_executed=on_cell_executed)

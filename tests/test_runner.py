@@ -75,6 +75,15 @@ def test_native_stderr_goes_to_a_log_and_python_warnings_stay(tiny_course):
     assert "native start-up notice" in runner.native_log(path, "smoke").read_text()
 
 
+def test_figures_stay_in_the_notebook_under_a_script_backend(tiny_course, monkeypatch):
+    """MPLBACKEND=Agg in the shell (as in many CI set-ups) must not strip the figures from executed notebooks."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    path = write_nb(tiny_course / "02_plot.ipynb", "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()")
+    runner.run([path], "smoke")
+    executed = nbformat.read(paths.runs_dir() / "smoke" / "notebooks" / path.name, as_version=4)
+    assert any("image/png" in out.get("data", {}) for out in executed.cells[0].outputs)
+
+
 def test_failure_names_notebook_and_cell(tiny_course, capsys):
     broken = write_nb(tiny_course / "02_broken.ipynb", "x = 1", "raise ValueError('learned nothing')")
     before = broken.read_bytes()
@@ -158,7 +167,8 @@ def test_sequences_full_script_halves_cover_every_training_cell():
     assert fixed[-1] == variable[-1] == script.SUMMARY
     assert fixed[:-1] == whole[:len(fixed) - 1] and script.VARIABLE_AT in whole[len(fixed) - 1]
     assert [source for source in whole if source not in variable] == [
-        source for source in whole if script.GRU_TRAINING in source or script.RESULTS in source]
+        source for source in whole if any(marker in source for marker in
+                                          (script.GRU_TRAINING, script.AVERAGING, script.RESULTS))]
     trainings = [source for source in whole if "train(" in source and "def " not in source]
     assert len(trainings) == 3, "five heads, CNN + GRU, then the variable-length trainings"
     assert all(source in fixed[:-1] + variable[:-1] for source in trainings)
