@@ -91,7 +91,7 @@ LESSONS = {
     "10_digit_sequences": {
         "smoke": {"batch_size": 32, "steps": 80, "epochs": 1, "valid": 500, "test": 500, "eval_size": 2_000,
                   "floor": 0.0, "floor_char": 0.2, "floor_random": 0.1},
-        "standard": {"batch_size": 128, "steps": 1_000, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
+        "standard": {"batch_size": 128, "steps": 600, "epochs": 2, "valid": 2_000, "test": 5_000, "eval_size": None,
                      "floor": 0.6, "floor_char": 0.9, "floor_random": 0.3},
         "full": {"batch_size": 128, "steps": 1_290, "epochs": 20, "valid": 15_000, "test": 30_000, "eval_size": None,
                  "floor": 0.6, "floor_char": 0.9, "floor_random": 0.3},

@@ -138,13 +138,18 @@ def test_localization_full_script_still_finds_notebook_12s_cells():
     assert not any(cell.outputs for cell in nb.cells)
 
 
-def test_sequences_full_script_stops_before_exercise_3_only():
-    """benchmarks/sequences_full.py runs notebook 10 up to exercise 3's solution; its marker must still match."""
+def _sequences_full_script():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("sequences_full", paths.ROOT / "benchmarks" / "sequences_full.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
+    return script
+
+
+def test_sequences_full_script_stops_before_exercise_3_only():
+    """benchmarks/sequences_full.py runs notebook 10 up to exercise 3's solution; its marker must still match."""
+    script = _sequences_full_script()
     nb = script.prepare()
     whole = [cell for cell in nbformat.read(script.NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
     assert [cell.source for cell in nb.cells] == [cell.source for cell in whole[:len(nb.cells)]]
@@ -154,18 +159,15 @@ def test_sequences_full_script_stops_before_exercise_3_only():
     assert not any(cell.outputs for cell in nb.cells)
 
 
-def test_sequences_full_script_halves_cover_every_training_cell():
+def test_sequences_full_script_halves_cover_every_training_cell(course_env):
     """--part fixed / variable: together they train every model of the whole run, each ending with a summary."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sequences_full", paths.ROOT / "benchmarks" / "sequences_full.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = _sequences_full_script()
     whole = [cell.source for cell in script.prepare("all").cells]
     fixed = [cell.source for cell in script.prepare("fixed").cells]
     variable = [cell.source for cell in script.prepare("variable").cells]
     assert fixed[-1] == variable[-1] == script.SUMMARY
-    assert fixed[:-1] == whole[:len(fixed) - 1] and script.VARIABLE_AT in whole[len(fixed) - 1]
+    assert "model_heads.save_weights(" in fixed[-2], "the fixed half saves the five heads for the variable half"
+    assert fixed[:-2] == whole[:len(fixed) - 2] and script.VARIABLE_AT in whole[len(fixed) - 2]
     assert [source for source in whole if source not in variable] == [
         source for source in whole if any(marker in source for marker in
                                           (script.GRU_TRAINING, script.AVERAGING, script.RESULTS))]
@@ -175,6 +177,29 @@ def test_sequences_full_script_halves_cover_every_training_cell():
     assert "def warm_trunk(" in "".join(variable), "the random layout's five-head model needs the warm trunk"
     with pytest.raises(ValueError, match="not a part"):
         script.prepare("both")
+
+
+def test_sequences_full_variable_half_reuses_only_matching_saved_five_heads(course_env, capsys):
+    """The variable half loads the fixed half's five heads only when they were built by today's model cell."""
+    import json
+
+    script = _sequences_full_script()
+    weights, meta = script.saved_heads("full")
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"stand-in")
+    model_cell = next(cell.source for cell in script.prepare("all").cells if script.MODEL_CELLS in cell.source)
+
+    def heads_cell(source):
+        meta.write_text(json.dumps({"seconds": 123.0, "source": source}))
+        cells = [cell.source for cell in script.prepare("variable").cells]
+        return next(source for source in cells if script.HEADS_TRAINING in source), capsys.readouterr().out
+
+    cell, said = heads_cell(model_cell)
+    assert "reusing the five heads" in said and "train(" not in cell
+    assert f"model_heads.load_weights({str(weights)!r}); seconds_heads = 123.0" in cell
+    assert "pred_heads = read(model_heads, x_test)" in cell, "the rest of the cell runs as written"
+    cell, said = heads_cell(model_cell.replace("(32, 2)", "(32, 1)"))
+    assert "training them again" in said and script.TRAIN_LINE in cell
 
 
 def test_run_copy_reports_progress_and_keeps_the_copy_out_of_the_ledger(course_env, capsys):
