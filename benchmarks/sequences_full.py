@@ -12,8 +12,7 @@ cell seeds itself), so they get the figures a whole run would get.
 Three hours rarely fit one sitting, so ``--part`` splits the run in two:
 
 - ``fixed``: the fixed-length half, up to the variable-length data (the five heads and the
-  CNN + GRU: 82 minutes measured on the 2-core CPU with the previous trunk, one convolution per
-  block; the present one costs about half as much again);
+  CNN + GRU: 130 minutes measured on the 2-core CPU);
 - ``variable``: everything else, leaving out the CNN + GRU's training and the cells that need
   it (the two readers averaged, the results). The random layout's five-head model starts from the
   fixed-length five heads' trunk: the ``fixed`` part saves their weights (with the model cells'
