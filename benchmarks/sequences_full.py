@@ -75,7 +75,10 @@ def _save_cell(weights: Path, meta: Path, source: str) -> str:
 def _load_source(cell_source: str, weights: Path, seconds: float) -> str:
     """The five heads' training cell, with the training replaced by loading the saved weights."""
     lines = cell_source.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith(TRAIN_LINE))
+    at = next((i for i, line in enumerate(lines) if line.startswith(TRAIN_LINE)), None)
+    if at is None:
+        raise SystemExit(f"{NOTEBOOK.name}'s five-head training cell has no line starting {TRAIN_LINE!r}: the "
+                         "notebook was changed; update TRAIN_LINE at the top of this script")
     lines[at] = (f"model_heads.load_weights({str(weights)!r}); seconds_heads = {seconds!r}  "
                  "# saved by the fixed-length part")
     return "\n".join(lines)
