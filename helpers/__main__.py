@@ -22,11 +22,15 @@ def cmd_svhn(args) -> int:
         for file in chosen:
             path, _ = svhn.locate(file)
             try:
-                if path is not None:
-                    svhn.verify(path, file)
+                if path is None:
+                    raise svhn.DataError(f"{file.name} is missing: run `python -m helpers data --svhn-format "
+                                         f"{file.format}` to fetch it (or copy it into {svhn.folder()}).")
+                svhn.verify(path, file)
             except svhn.DataError as err:
                 bad += 1
                 print(f"error: {err}", file=sys.stderr)
+        if bad:
+            print(f"{bad} SVHN file(s) missing or damaged.", file=sys.stderr)
         return 1 if bad else 0
     print(f"downloading {total / 1e9:.2f} GB from {svhn.URL} (resumes if interrupted; "
           "SVHN is for non-commercial use, cite Netzer et al. 2011)")
@@ -78,6 +82,7 @@ def cmd_run(args) -> int:
     from . import runner
 
     try:
+        args.profile = args.profile or profiles.name()
         notebooks = runner.resolve(args.notebooks)
         timeout = profiles.CELL_TIMEOUT[args.profile] if args.cell_timeout is None else (args.cell_timeout or None)
         outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place,
@@ -90,31 +95,49 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Write the markdown table and the staircase chart from the ledger."""
+    """Write the markdown table and one chart per dataset from the ledger."""
     from . import report
 
     try:
-        md, png = report.build(args.profile)
+        md, charts = report.build(args.profile or profiles.name())
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(md.read_text().split("\n![")[0])
-    print(f"wrote {md} and {png}")
+    print(f"wrote {md}" + "".join(f" and {png}" for png in charts))
     return 0
 
 
+def _output_names(files: list[Path], out: Path) -> dict[Path, Path]:
+    """Where each photo's annotated copy goes: ``<stem>_read.png``, numbered when two photos share a stem."""
+    names, taken = {}, set()
+    for path in files:
+        stem, n = path.stem, 1
+        while (target := out / f"{stem}{'' if n == 1 else f'-{n}'}_read.png") in taken:
+            n += 1
+        taken.add(target)
+        names[path] = target
+    return names
+
+
 def cmd_predict(args) -> int:
-    """Read the house number in each photo; print it, its confidence and box; write annotated copies."""
+    """Read the house number in each photo; print it, its confidence and box; write annotated copies.
+
+    Exit status: 0 when at least one photo was read, 1 when none could be (every
+    input skipped, or no trained models); usage errors exit 2 (argparse).
+    """
     from . import models, photos
+    from .files import atomic_path
 
     files, skipped = photos.find(args.paths)
     try:
         locator, reader = models.load("svhn_locator"), models.load("svhn_number")
     except models.MissingModel as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+        return 1
+    out = Path(args.out) if args.out else paths.runs_dir() / "predictions"
+    targets = _output_names(files, out)
+    read = 0
     for path in files:
         try:
             picture = photos.load(path)
@@ -122,8 +145,10 @@ def cmd_predict(args) -> int:
             skipped.append((path, str(err)))
             continue
         result = photos.read_number(picture, locator, reader)
-        target = out / f"{path.stem}_read.png"
-        photos.annotate(picture, result).save(target)
+        target = targets[path]
+        with atomic_path(target) as tmp:
+            photos.annotate(picture, result).save(tmp, format="PNG")
+        read += 1
         x, y, w, h = result["box"]
         print(f"{path}: {result['number'] or '(nothing)'}  confidence {result['confidence']:.2f}  "
               f"box x={x} y={y} w={w} h={h}  -> {target}")
@@ -135,6 +160,10 @@ def cmd_predict(args) -> int:
     if card.get("profile") == "smoke":
         print("note: these models come from a smoke run (CI-sized, seconds of training) and read almost nothing; "
               "train them properly with `python -m helpers run --profile standard 14`.")
+    if not read:
+        print(f"error: no photo could be read ({len(skipped)} skipped); give image files (JPEG, PNG, ...) "
+              "or folders holding them.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -149,14 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--extra", action="store_true", help="with --svhn-format: also the large 'extra' split (3.3 GB)")
     p.set_defaults(func=cmd_data)
 
-    try:
-        default_profile = profiles.name()
-    except ValueError as err:
-        parser.error(str(err))
     p = sub.add_parser("run", help="execute notebooks in course order")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 01 or 01_linear_model (default: all)")
-    p.add_argument("--profile", choices=profiles.PROFILES, default=default_profile,
-                   help=f"run profile (default: ${profiles.PROFILE_VAR} or standard, now {default_profile})")
+    p.add_argument("--profile", choices=profiles.PROFILES,
+                   help=f"run profile (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
     p.add_argument("--force", action="store_true", help="re-run notebooks even if unchanged")
     p.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/ (refresh commits)")
     p.add_argument("--cell-timeout", type=_seconds, metavar="SECONDS",
@@ -164,18 +189,24 @@ def main(argv: list[str] | None = None) -> int:
                         + ", ".join(f"{k} {v or 'none'}" for k, v in profiles.CELL_TIMEOUT.items()) + ")")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("report", help="ledger -> markdown table and staircase chart")
-    p.add_argument("--profile", choices=profiles.PROFILES, default=default_profile)
+    p = sub.add_parser("report", help="ledger -> markdown table and one chart per dataset")
+    p.add_argument("--profile", choices=profiles.PROFILES,
+                   help=f"whose ledger (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("predict", help="read house numbers in your photos (models from notebooks 13-14)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
-    p.add_argument("--out", default=str(paths.runs_dir() / "predictions"),
+    p.add_argument("--out", default=None,
                    help="where annotated copies go (default: runs/predictions)")
     p.set_defaults(func=cmd_predict)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        paths.absolutize_env()
+        return args.func(args)
+    except paths.SettingError as err:  # a bad COURSE_* value, met by the command that needs it
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ Each file is looked for in this order, and the first hit is used:
 1. the project's data folder (``data/``, or ``COURSE_DATA_DIR``),
 2. an offline mirror named by ``COURSE_DATA_MIRROR`` (a folder laid out like
    ``shared/datasets/``: ``<mirror>/mnist/train-images-idx3-ubyte.gz`` ...),
-3. a download from the official sources into the data folder, with a progress
-   bar (refused when ``COURSE_OFFLINE=1``).
+3. a download into the data folder, with a progress bar: from
+   ``COURSE_DATA_URL`` first when it is set (a workshop's own server or a
+   ``file://`` folder laid out like the mirror), then from the official
+   sources (refused when ``COURSE_OFFLINE=1``).
 
 Every file is checked against its published md5 before use. A corrupt or
 truncated file raises :class:`DataError` naming the file and the fix; it is
@@ -115,8 +117,12 @@ def _download(file: DataFile, urls: tuple[str, ...]) -> Path:
     if paths.offline():
         raise DataError(
             f"{file.name} is not in {dest.parent} and downloads are off ({paths.OFFLINE_VAR}=1). "
-            f"Point {paths.MIRROR_VAR} at an offline mirror (for example ../shared/datasets), "
+            f"Point {paths.MIRROR_VAR} at a folder holding {file.dataset}/{file.name} (an offline mirror, "
+            f"for example a workshop's USB stick), copy the file into {dest.parent}, "
             f"or unset {paths.OFFLINE_VAR} to download it.")
+    own = paths.data_url()
+    if own is not None:
+        urls = (own + file.dataset + "/", *urls)
     errors = []
     for base in urls:
         try:

@@ -82,22 +82,43 @@ def download_resumable(url: str, dest: Path, size: int | None = None, desc: str 
                        timeout: float = 60) -> Path:
     """Download ``url`` into ``dest.part``, resuming a previous partial download; return the part file.
 
-    An existing ``.part`` file is continued with an HTTP ``Range`` request;
-    when the server ignores the range (status 200) or the part is already
-    longer than ``size``, the download restarts from zero. The caller checks
-    the finished part (size and md5) and renames it into place, so ``dest``
-    itself is never half-written. Used for the SVHN archives (:mod:`helpers.svhn`).
+    An existing ``.part`` file is continued with an HTTP ``Range`` request. A
+    part that already holds ``size`` bytes (a download interrupted while it
+    was being checked) is returned as it is, without asking the server; a
+    server that answers the range with 416 (nothing left to send) means the
+    same. When the server ignores the range (status 200, or a 206 starting
+    elsewhere) or the part is longer than ``size``, the download restarts
+    from zero. The caller checks the finished part (size and md5) and renames
+    it into place, so ``dest`` itself is never half-written. Used for the
+    SVHN archives (:mod:`helpers.svhn`).
     """
+    import re
+    import urllib.error
+
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     if size is not None and have > size:
         have = 0
+    if size is not None and have == size:
+        return part  # complete: only its check is left
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        resumed = have and getattr(response, "status", 200) == 206
-        if not resumed:
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # "range not satisfiable": the part already holds the whole file
+            return part
+        raise
+    with response:
+        status = getattr(response, "status", 200)
+        start = re.match(r"bytes (\d+)-", response.headers.get("Content-Range") or "")
+        if have and status == 206 and start is not None and int(start.group(1)) != have:
+            response.close()  # a range other than the one asked for: start again from zero
+            part.unlink()
+            return download_resumable(url, dest, size, desc, timeout)
+        resumed = bool(have) and status == 206
+        if not resumed:  # the server ignored the range (200): the whole file is coming
             have = 0
         total = size or (int(response.headers.get("Content-Length") or 0) + have) or None
         with open(part, "ab" if resumed else "wb") as out, \

@@ -17,6 +17,9 @@ from . import paths, profiles
 from .files import write_text_atomic
 
 FIELDS = ("notebook", "model", "metric", "value", "reference", "profile", "dataset", "seconds")
+# Measurements a platform may not offer (peak memory where the OS does not report it): a row of
+# these whose value is nan is left out instead of refused.
+OPTIONAL_METRICS = {"peak memory (GiB)"}
 
 
 def ledger_path(profile: str | None = None) -> Path:
@@ -56,6 +59,8 @@ def record(notebook: str, rows: list[dict], dataset: str = "mnist", profile: str
             raise ValueError(f"ledger row {row!r}: missing {sorted(missing)}, unknown {sorted(unknown)}; "
                              f"allowed fields: {', '.join(FIELDS)}")
         value = float(row["value"])
+        if math.isnan(value) and row["metric"] in OPTIONAL_METRICS:
+            continue
         if not math.isfinite(value):
             raise ValueError(f"ledger row {row!r}: value must be a finite number")
         clean.append({"notebook": notebook, "model": str(row["model"]), "metric": str(row["metric"]),

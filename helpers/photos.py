@@ -27,8 +27,7 @@ class PhotoError(ValueError):
 
 def folder() -> Path:
     """The documented folder for the learner's photos: ``photos/`` (``COURSE_PHOTOS_DIR`` moves it)."""
-    value = os.environ.get("COURSE_PHOTOS_DIR", "").strip()
-    return Path(value).expanduser().resolve() if value else paths.ROOT / "photos"
+    return paths.photos_dir()
 
 
 def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -> list[Path]:
@@ -95,28 +94,68 @@ def find(items) -> tuple[list[Path], list[tuple[Path, str]]]:
     return found, skipped
 
 
+def _to_rgb(image):
+    """``image`` (any PIL mode) as 8-bit RGB: transparency flattened on white, 16-bit and float scaled."""
+    from PIL import Image
+
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):  # 16-bit or 32-bit grayscale
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        if image.mode == "F":
+            top = max(float(values.max(initial=0)), 1e-12)
+        image = Image.fromarray(np.clip(values / top * 255, 0, 255).round().astype(np.uint8), "L")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return image.convert("RGB")
+
+
 def load(path: Path, max_side: int = MAX_SIDE) -> np.ndarray:
     """A photo as RGB uint8, upright (EXIF orientation applied), flattened on white, at most ``max_side``.
 
-    Raises :class:`PhotoError` with a one-line reason for files that are not
-    readable images.
+    Any image PIL opens is accepted: 16-bit and CMYK pictures are converted,
+    and of a multi-frame file (an animated GIF, a multi-page TIFF) the first
+    frame is used. A large JPEG is reduced while it is decoded (``draft``), so
+    a 50-megapixel photo never sits in memory at full size. Every failure on
+    an untrusted file, including a picture over PIL's pixel limit (a
+    "decompression bomb"), raises :class:`PhotoError` with a one-line reason.
+    Taught in ``15_your_own_photos``; used by ``python -m helpers predict``.
     """
+    import warnings
+
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-                rgba = image.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(white, rgba)
-            image = image.convert("RGB")
-            image.thumbnail((max_side, max_side))
-            return np.asarray(image)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # reduced below, never kept whole
+            with Image.open(path) as image:
+                if getattr(image, "n_frames", 1) > 1:
+                    image.seek(0)
+                if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that is still large enough
+                    shrink = max(image.size) / max_side
+                    if shrink > 1:
+                        image.draft("RGB", (int(image.width / shrink) + 1, int(image.height / shrink) + 1))
+                image = ImageOps.exif_transpose(image)
+                image = _to_rgb(image)
+                image.thumbnail((max_side, max_side))
+                return np.asarray(image)
+    except Image.DecompressionBombError as err:
+        import re
+
+        size = re.search(r"\((\d+) pixels\)", str(err))
+        what = f"{int(size.group(1)):,} pixels" if size else "too many pixels"
+        raise PhotoError(f"{what}, over PIL's safety limit of {2 * Image.MAX_IMAGE_PIXELS:,} (a possible "
+                         "decompression bomb); scale the photo down to use it") from None
     except UnidentifiedImageError:
         raise PhotoError("not an image PIL can read") from None
-    except (OSError, SyntaxError, ValueError) as err:
-        raise PhotoError(f"unreadable image ({str(err).splitlines()[0][:80]})") from None
+    except FileNotFoundError:
+        raise PhotoError("no such file") from None
+    except MemoryError:
+        raise PhotoError("not enough memory to decode this image") from None
+    except Exception as err:  # noqa: BLE001 - a damaged file can raise almost anything inside a decoder
+        reason = (str(err).splitlines() or [""])[0][:80] or type(err).__name__
+        raise PhotoError(f"unreadable image ({reason})") from None
 
 
 def locate(picture: np.ndarray, locator, zoom: float | None = ZOOM) -> np.ndarray:

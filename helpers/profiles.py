@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 
-PROFILE_VAR = "COURSE_PROFILE"
+from . import paths
+
+PROFILE_VAR = paths.PROFILE_VAR
 PROFILES = ("smoke", "standard", "full")
 DEFAULT = "standard"
 
@@ -168,11 +170,11 @@ class Profile(dict):
 def name() -> str:
     """The active profile's name, from ``COURSE_PROFILE`` (default ``standard``).
 
-    Raises ``ValueError`` for an unknown name, listing the valid ones.
+    Raises :class:`helpers.paths.SettingError` (a ``ValueError``) for an unknown name, listing the valid ones.
     """
     value = os.environ.get(PROFILE_VAR, "").strip().lower() or DEFAULT
     if value not in PROFILES:
-        raise ValueError(f"{PROFILE_VAR}={value!r} is not a run profile; "
+        raise paths.SettingError(f"{PROFILE_VAR}={value!r} is not a run profile; "
                          f"use one of {', '.join(PROFILES)} (default {DEFAULT}).")
     return value
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from tqdm.auto import tqdm
 
 from . import paths, profiles
@@ -94,13 +94,37 @@ def _load_state(profile: str) -> dict:
         return {}  # a damaged state file only costs a re-run
 
 
+def _first_line(cell) -> str:
+    return next((line for line in cell.source.splitlines() if line.strip()), "")[:70]
+
+
 def _failed_cell(nb) -> tuple[int, str]:
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                first = next((line for line in cell.source.splitlines() if line.strip()), "")
-                return index, f"{out.get('ename')}: {out.get('evalue')} (cell starts: {first[:70]!r})"
+                return index, f"{out.get('ename')}: {out.get('evalue')} (cell starts: {_first_line(cell)!r})"
     return -1, "unknown cell"
+
+
+def _death_cause(returncode: int | None) -> str:
+    """Why a kernel process most likely ended, from its exit status."""
+    import signal
+
+    if returncode is None:
+        return "the kernel process ended without an exit status"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        if name == "SIGKILL":
+            return ("it was killed (SIGKILL), most likely by the system's out-of-memory killer: the machine ran "
+                    "out of memory. Close other programs, or run a smaller profile (COURSE_PROFILE=smoke)")
+        if name == "SIGSEGV":
+            return ("it crashed (SIGSEGV, a segmentation fault inside a native library such as TensorFlow); "
+                    "run the notebook again, and if it repeats, reinstall the pinned packages (`make setup`)")
+        return f"it was stopped by {name}"
+    return f"it exited with status {returncode}" + (" (out of memory on Windows)" if returncode == 3221225477 else "")
 
 
 def native_log(path: Path, profile: str) -> Path:
@@ -130,6 +154,7 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     nb = nbformat.read(path, as_version=4)
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
+    paths.offline()  # a bad COURSE_OFFLINE stops here, before a kernel starts
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     _inline_figures()
     # What native libraries write straight to the kernel's stderr (TensorFlow's C++ start-up
@@ -137,25 +162,41 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     # file instead of into the notebook; Python-level warnings still show in the cell.
     log = native_log(path, profile)
     log.parent.mkdir(parents=True, exist_ok=True)
+    # The runner's own bookkeeping: which cell is running, and the kernel's process (its exit
+    # status tells how it died). Outputs that would say so may never arrive from a dead kernel.
+    current: dict = {"index": -1, "process": None}
+
+    def cell_started(cell, cell_index, **_):
+        current["index"] = cell_index
+        provisioner = getattr(client.km, "provisioner", None)
+        current["process"] = getattr(provisioner, "process", None) or current["process"]
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            extra_arguments=KERNEL_ARGUMENTS,
+                            extra_arguments=KERNEL_ARGUMENTS, on_cell_start=cell_started,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
         with open(log, "wb") as stderr:
             client.execute(stderr=stderr)
-    except (CellExecutionError, CellTimeoutError) as err:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
         index, what = _failed_cell(nb)
+        running = current["index"]
+        first = _first_line(nb.cells[running]) if running >= 0 else ""
         if isinstance(err, CellTimeoutError):
-            start = what.partition(" (cell starts: ")[2].rstrip(")")
-            what = (f"the cell starting {start} ran longer than the {profile} profile's limit of {timeout} s "
+            index = running
+            what = (f"the cell starting {first!r} ran longer than the {profile} profile's limit of {timeout} s "
                     f"and was stopped; allow more with `python -m helpers run --cell-timeout SECONDS` (0: no limit)")
+        elif isinstance(err, DeadKernelError):
+            index = running
+            process = current["process"]
+            code = process.poll() if process is not None else None
+            what = f"the kernel died while running the cell starting {first!r}: {_death_cause(code)}"
         failed = paths.runs_dir() / profile / "failed" / path.name
         with atomic_path(failed) as tmp:
             nbformat.write(nb, tmp)
         native = f"; native libraries' stderr is in {log}" if log.exists() and log.stat().st_size else ""
         raise RunError(f"{path.name} failed in cell {index} ({profile} profile): {what}\n"
-                       f"The executed copy with the traceback is in {failed}{native}") from err
+                       f"The executed copy, with its outputs up to the failure, is in {failed}{native}") from err
     return nb, time.perf_counter() - start
 
 

@@ -8,24 +8,21 @@ import sys
 from . import data, profiles
 
 SEED = 42
-
-
-def in_colab() -> bool:
-    """True inside Google Colab (the Setup cell then explains how to install the course)."""
-    return "google.colab" in sys.modules
+MIN_PYTHON = (3, 11)  # as pyproject.toml's requires-python: numpy 2.4 and scipy 1.17 need it
 
 
 def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profiles.Profile:
     """Prepare a notebook and print its one-line banner; return the lesson's profile settings.
 
-    Checks versions (Python 3.10+, Keras 3), seeds Python, NumPy and the
+    Checks versions (Python 3.11+, Keras 3), seeds Python, NumPy and the
     backend with ``seed`` (``keras.utils.set_random_seed``), sets quiet and
     readable plot defaults, and prints
     ``profile | Keras backend | dataset source``. Called by every notebook's
     Setup cell.
     """
-    if sys.version_info < (3, 10):
-        raise RuntimeError(f"The course needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
+    if sys.version_info < MIN_PYTHON:
+        raise RuntimeError(f"The course needs Python {'.'.join(map(str, MIN_PYTHON))} or newer (its pinned "
+                           f"NumPy and SciPy do); this is {sys.version.split()[0]}.")
     cfg = profiles.get(lesson)
 
     import keras
@@ -46,7 +43,8 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
 
         parts.append(svhn.banner(int(dataset[-1])))
     elif dataset:
-        parts.append(f"data: {dataset} from {data.source_of(dataset)}")
+        where = data.source_of(dataset)
+        parts.append(f"data: {dataset} " + ("(fetched on first use)" if "missing" in where else f"from {where}"))
     parts.append(f"seed: {seed}")
     print(f"[{lesson}] " + " | ".join(parts))
     return cfg

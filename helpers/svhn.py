@@ -108,19 +108,27 @@ def verify(path: Path, file: SvhnFile) -> None:
     if stat.st_size != file.size:
         raise DataError(f"{path} has {stat.st_size:,} bytes, expected {file.size:,} (md5 {file.md5}): "
                         f"the file is truncated or not the official {file.name}. {_fix(file)}")
-    stamps = {}
-    if _stamps_path().exists():
-        try:
-            stamps = json.loads(_stamps_path().read_text())
-        except json.JSONDecodeError:
-            stamps = {}
-    key, stamp = str(path.resolve()), [stat.st_size, stat.st_mtime_ns, file.md5]
-    if stamps.get(key) == stamp:
+    if _stamps().get(str(path.resolve())) == [stat.st_size, stat.st_mtime_ns, file.md5]:
         return
     actual = md5_file(path)
     if actual != file.md5:
         raise DataError(f"{path} has md5 {actual}, expected {file.md5}: the file is damaged. {_fix(file)}")
-    stamps[key] = stamp
+    _stamp(path, file)
+
+
+def _stamps() -> dict:
+    """The verified-stamps file: ``{absolute path: [size, mtime_ns, md5]}`` of files whose md5 matched."""
+    try:
+        return json.loads(_stamps_path().read_text()) if _stamps_path().exists() else {}
+    except (json.JSONDecodeError, OSError):
+        return {}  # a damaged stamps file only costs one more hash
+
+
+def _stamp(path: Path, file: SvhnFile) -> None:
+    """Record that ``path`` (as it is now) holds ``file``'s published md5."""
+    stat = Path(path).stat()
+    stamps = {key: value for key, value in _stamps().items() if Path(key).exists()}  # forget removed files
+    stamps[str(Path(path).resolve())] = [stat.st_size, stat.st_mtime_ns, file.md5]
     write_text_atomic(_stamps_path(), json.dumps(stamps, indent=1))
 
 
@@ -146,6 +154,7 @@ def fetch(file: SvhnFile, url: str = URL) -> Path:
         part.unlink(missing_ok=True)
         raise DataError(f"Downloaded {file.name} failed its check and was deleted: {err}") from err
     os.replace(part, dest)
+    _stamp(dest, file)  # the rename keeps size and time: the next run does not hash 2 GB again
     return dest
 
 
@@ -229,6 +238,8 @@ def _parse_range(path: Path, begin: int, end: int) -> list[dict]:
     from h5py import h5d, h5r, h5s
 
     def read(dataset_id) -> np.ndarray:  # one whole-array read, no high-level wrapper objects
+        if dataset_id is None:  # what h5py gives for a null or dangling reference
+            raise ValueError("a reference that points to nothing")
         array = np.empty(dataset_id.shape, dtype=dataset_id.dtype)
         dataset_id.read(h5s.ALL, h5s.ALL, array)
         return array
@@ -236,15 +247,21 @@ def _parse_range(path: Path, begin: int, end: int) -> list[dict]:
     with h5py.File(path, "r") as f:
         names, boxes = f["digitStruct/name"][begin:end, 0], f["digitStruct/bbox"][begin:end, 0]
         fid, entries = f.id, []
-        for name_ref, box_ref in zip(names, boxes):
-            chars = read(h5r.dereference(name_ref, fid)).ravel().astype(np.uint16)
-            entry = {"name": chars.tobytes().decode("utf-16-le")}
-            group = h5r.dereference(box_ref, fid)
-            for field in FIELDS:
-                values = read(h5d.open(group, field.encode()))[:, 0]
-                if values.dtype == object:  # k > 1: references to (1, 1) datasets
-                    values = [read(h5r.dereference(ref, fid))[0, 0] for ref in values]
-                entry[field] = [int(v) for v in values]
+        for index, (name_ref, box_ref) in enumerate(zip(names, boxes), start=begin):
+            entry, field = {"name": f"image {index + 1}"}, "name"
+            try:
+                chars = read(h5r.dereference(name_ref, fid)).ravel().astype(np.uint16)
+                entry["name"] = chars.tobytes().decode("utf-16-le")
+                group = h5r.dereference(box_ref, fid)
+                for field in FIELDS:
+                    values = read(h5d.open(group, field.encode()))[:, 0]
+                    if values.dtype == object:  # k > 1: references to (1, 1) datasets
+                        values = [read(h5r.dereference(ref, fid))[0, 0] for ref in values]
+                    entry[field] = [int(v) for v in values]
+            except (KeyError, ValueError, TypeError, IndexError, OSError, RuntimeError, UnicodeDecodeError) as err:
+                raise DataError(f"{path} is damaged at image {index + 1} ({entry['name']}): its {field!r} "
+                                f"cannot be read ({type(err).__name__}: {err}). Delete the extracted folder "
+                                f"and the archive, and fetch them again.") from None
             entry["label"] = [0 if v == 10 else v for v in entry["label"]]
             entries.append(entry)
     return entries
@@ -259,7 +276,10 @@ def parse_digit_struct(path: Path, workers: int | None = None) -> list[dict]:
     this dereferences each one once with h5py's low-level whole-array reads,
     and splits large files across ``workers`` processes (default: one per
     core), which keeps the 33,402-image training file under a minute (see
-    ``benchmarks/svhn_digitstruct.py``).
+    ``benchmarks/svhn_digitstruct.py``). Workers are forked only where that
+    is safe (Linux, TensorFlow not yet loaded); elsewhere they are spawned.
+    A damaged file raises :class:`DataError` naming the file and the image,
+    from a worker as from the main process.
     """
     import h5py
 
@@ -277,10 +297,16 @@ def parse_digit_struct(path: Path, workers: int | None = None) -> list[dict]:
     workers = max(1, min(workers, count))
     if workers == 1:
         return _parse_range(path, 0, count)
+    import multiprocessing
+    import sys
     from concurrent.futures import ProcessPoolExecutor
 
+    # Forking a process that has loaded TensorFlow (its thread pools) can hang the child; macOS
+    # and Windows do not fork safely at all. A spawned worker imports only this module.
+    safe_to_fork = sys.platform.startswith("linux") and "tensorflow" not in sys.modules
+    context = multiprocessing.get_context("fork" if safe_to_fork else "spawn")
     bounds = np.linspace(0, count, workers + 1).astype(int)
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         parts = pool.map(_parse_range, [path] * workers, bounds[:-1], bounds[1:])
         return [entry for part in parts for entry in part]
 
@@ -360,7 +386,7 @@ def status(formats: str = "both", extra: bool = False) -> list[tuple[str, str, s
 # ---- real SVHN when it can be had, the stand-in otherwise ------------------------------------
 
 CHOICES = ("auto", "svhn", "standin")
-CHOICE_VAR = "COURSE_SVHN"  # auto (default), svhn or standin: what the SVHN lessons read
+CHOICE_VAR = paths.SVHN_VAR  # auto (default), svhn or standin: what the SVHN lessons read
 
 
 @functools.lru_cache(maxsize=None)
@@ -378,7 +404,7 @@ def _reachable(url: str = URL, timeout: float = 5.0) -> bool:
 def _choice(prefer: str | None) -> str:
     prefer = (prefer or os.environ.get(CHOICE_VAR, "").strip().lower() or "auto")
     if prefer not in CHOICES:
-        raise ValueError(f"SVHN choice must be one of {', '.join(CHOICES)} (argument prefer= or {CHOICE_VAR}), "
+        raise paths.SettingError(f"SVHN choice must be one of {', '.join(CHOICES)} (argument prefer= or {CHOICE_VAR}), "
                          f"got {prefer!r}")
     return prefer
 

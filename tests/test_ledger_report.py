@@ -8,7 +8,7 @@ import os
 import pytest
 
 from helpers import __main__ as cli
-from helpers import files, ledger, report
+from helpers import files, ledger, paths, report
 
 ROWS = [{"model": "linear, raw", "metric": "test accuracy", "value": 0.7, "reference": 0.6637, "seconds": 3.2},
         {"model": "linear, normalized", "metric": "test accuracy", "value": 0.92, "reference": 0.9244}]
@@ -87,11 +87,60 @@ def test_report_table_and_chart(course_env):
     ledger.record("00_mnist_data", [{"model": "pixels", "metric": "pixel mean", "value": 33.32, "reference": 33.32}],
                   profile="smoke")
     ledger.record("01_linear_model", ROWS, profile="smoke")
-    md, png = report.build("smoke")
+    md, charts = report.build("smoke")
     text = md.read_text()
     assert "| 01_linear_model | linear, normalized | test accuracy | 92.00% | 92.44% | -0.44 pt | mnist |" in text
     assert "| 00_mnist_data | pixels | pixel mean | 33.32 | 33.32 | +0 |" in text
+    [png] = charts
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert f"![MNIST]({png.name})" in text
+
+
+def test_report_handles_a_ledger_of_sequence_rows_only(course_env, capsys):
+    ledger.record("10_digit_sequences", [
+        {"model": "five heads", "metric": "sequence accuracy", "value": 0.96, "reference": 0.88},
+        {"model": "five heads", "metric": "character accuracy", "value": 0.99, "reference": 0.95},
+        {"model": "notebook kernel", "metric": "peak memory (GiB)", "value": 1.7}], profile="smoke")
+    assert cli.main(["report", "--profile", "smoke"]) == 0
+    md = paths.runs_dir() / "report-smoke.md"
+    assert "| 10_digit_sequences | five heads | sequence accuracy | 96.00% | 88.00% | +8.00 pt |" in md.read_text()
+    assert (paths.runs_dir() / "report-smoke-mnist.png").stat().st_size > 5000, "one chart, of sequence accuracy"
+
+
+def test_report_draws_one_chart_per_dataset_and_never_compares_stand_in_with_svhn(course_env):
+    ledger.record("04_batch_normalization", [{"model": "with BatchNorm", "metric": "test accuracy", "value": 0.9883,
+                                               "reference": 0.9893}], profile="smoke")
+    ledger.record("13_svhn_cropped_digits", [{"model": "dense, RGB", "metric": "test accuracy", "value": 0.9505,
+                                              "reference": 0.43}], dataset="svhn-standin", profile="smoke")
+    ledger.record("14_svhn_multi_digit", [{"model": "crop reader", "metric": "sequence accuracy", "value": 0.95,
+                                           "reference": 0.9603}], dataset="svhn-standin", profile="smoke")
+    md, charts = report.build("smoke")
+    text = md.read_text()
+    assert [p.name for p in charts] == ["report-smoke-mnist.png", "report-smoke-svhn-standin.png"]
+    assert "| 95.05% | 43.00% (real SVHN) | not comparable | svhn-standin |" in text
+    assert "+52.05" not in text and "| -0.10 pt | mnist |" in text
+    assert "![SVHN stand-in (synthetic, not SVHN)](report-smoke-svhn-standin.png)" in text
+
+
+def test_report_table_is_written_even_when_a_chart_fails(course_env, monkeypatch):
+    ledger.record("01_linear_model", ROWS, profile="smoke")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no display fonts")
+
+    monkeypatch.setattr(report, "staircase_chart", broken)
+    md, charts = report.build("smoke")
+    assert charts == [] and "-0.44 pt" in md.read_text()
+    assert "could not be drawn: RuntimeError: no display fonts" in md.read_text()
+
+
+def test_unmeasurable_peak_memory_is_left_out_but_a_nan_accuracy_is_refused(course_env):
+    stored = ledger.record("10_digit_sequences", [{"model": "notebook kernel", "metric": "peak memory (GiB)",
+                                                   "value": float("nan")}], profile="smoke")
+    assert stored == []
+    with pytest.raises(ValueError, match="finite"):
+        ledger.record("01_linear_model", [{"model": "m", "metric": "test accuracy", "value": float("nan")}],
+                      profile="smoke")
 
 
 def test_report_without_results_says_what_to_run(course_env, capsys):

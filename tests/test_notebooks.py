@@ -43,3 +43,64 @@ def test_notebook_follows_the_lesson_template(path):
     for heading in ("## Setup", "## Summary", "## Exercises", "## Solutions"):
         assert heading in source, f"missing section {heading!r}"
     assert len(runner.source_hash(runner.nbformat.reads(path.read_text(), as_version=4))) == 16
+
+
+def setup_cell(path) -> str:
+    nb = json.loads(path.read_text())
+    return next("".join(c["source"]) for c in nb["cells"] if "session.setup(" in "".join(c["source"]))
+
+
+def bootstrap(path) -> str:
+    """The Setup cell's install path: from its COURSE_REPO line to the end of the except block."""
+    lines = setup_cell(path).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("COURSE_REPO = "))
+    handler = next(i for i in range(start, len(lines)) if lines[i].startswith("except ModuleNotFoundError"))
+    end = next(i for i in range(handler + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
+    return "\n".join(lines[start:end]) + "\n"
+
+
+def test_every_setup_cell_and_the_readme_name_one_repository_address():
+    lines = {next(line for line in setup_cell(p).splitlines() if line.startswith("COURSE_REPO = ")) for p in NOTEBOOKS}
+    assert len(lines) == 1, "one address, the same in every notebook"
+    url = re.search(r'"(.+?)"', lines.pop()).group(1)
+    assert url in (paths.ROOT / "README.md").read_text()
+    assert len({bootstrap(p) for p in NOTEBOOKS}) == 1, "the same install path in every Setup cell"
+    for path in NOTEBOOKS:
+        first_import = next(line for line in setup_cell(path).splitlines() if line.startswith(("import ", "from ")))
+        assert first_import == "import os", "only os before the install path: Colab lacks some course packages"
+
+
+def run_bootstrap(tmp_path, code: str, colab: bool):
+    """Run the Setup cell's install path in a bare Python (no site-packages: helpers not importable)."""
+    import subprocess
+    import sys
+
+    if colab:
+        (tmp_path / "google" / "colab").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "google" / "colab" / "__init__.py").write_text("")
+        (tmp_path / "google" / "__init__.py").write_text("")
+    stub = ("import os, subprocess, sys\ncalls = []\n"
+            "subprocess.run = lambda cmd, check: calls.append(cmd)\n"
+            "os.chdir = lambda where: calls.append(['chdir', where])\n"
+            + ("import google.colab\n" if colab else ""))
+    script = tmp_path / "boot.py"
+    script.write_text(stub + code + "print(calls)\n")
+    return subprocess.run([sys.executable, "-S", str(script)], cwd=tmp_path, capture_output=True, text=True)
+
+
+def test_setup_outside_colab_without_the_course_says_how_to_install(tmp_path):
+    done = run_bootstrap(tmp_path, bootstrap(NOTEBOOKS[0]), colab=False)
+    assert done.returncode == 1 and "Install the course first: `make setup`" in done.stderr
+
+
+def test_setup_on_colab_clones_and_installs_the_course(tmp_path):
+    code = bootstrap(NOTEBOOKS[0])
+    placeholder = run_bootstrap(tmp_path, code, colab=True)
+    assert placeholder.returncode == 1 and "On Colab, set COURSE_REPO above" in placeholder.stderr
+    real = code.replace("YOUR-ACCOUNT/digit-course\"", "someone/digit-course\"", 1)
+    done = run_bootstrap(tmp_path, real, colab=True)
+    assert done.returncode == 0, done.stderr
+    calls = done.stdout
+    assert "'git', 'clone', '--depth', '1', 'https://github.com/someone/digit-course', '/content/course'" in calls
+    assert "'pip', 'install', '-q', '-e', '/content/course'" in calls and "'requirements.txt'" not in calls
+    assert "['chdir', '/content/course/notebooks']" in calls

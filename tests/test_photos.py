@@ -50,6 +50,63 @@ def test_load_handles_modes_orientation_size_and_junk(tmp_path):
         assert "\n" not in str(err.value)
 
 
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` pixels (and holds almost none of them)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+def test_a_picture_over_the_pixel_limit_is_a_one_line_error_not_a_crash(tmp_path):
+    (tmp_path / "bomb.png").write_bytes(png_header(20_000, 20_000))  # 400 million pixels claimed
+    with pytest.raises(photos.PhotoError, match=r"400,000,000 pixels, over PIL's safety limit") as err:
+        photos.load(tmp_path / "bomb.png")
+    assert "\n" not in str(err.value)
+    (tmp_path / "liar.png").write_bytes(png_header(100, 50))  # a believable header over missing pixels
+    with pytest.raises(photos.PhotoError, match="unreadable image"):
+        photos.load(tmp_path / "liar.png")
+
+
+def test_16_bit_cmyk_and_multi_frame_pictures_load_as_8_bit_rgb(tmp_path):
+    ramp = (np.arange(40 * 30, dtype=np.uint32).reshape(30, 40) * 54).astype(np.uint16)  # 0 .. 64746
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    assert Image.open(tmp_path / "deep.png").mode.startswith("I")
+    deep = photos.load(tmp_path / "deep.png")
+    assert deep.dtype == np.uint8 and deep.shape == (30, 40, 3)
+    np.testing.assert_allclose(deep[..., 0].astype(float), ramp / 65535 * 255, atol=1)  # scaled, not clipped
+
+    Image.new("CMYK", (30, 20), (0, 255, 255, 0)).save(tmp_path / "print.jpg")  # pure red in ink
+    red = photos.load(tmp_path / "print.jpg").reshape(-1, 3).mean(axis=0)
+    assert red[0] > 200 and red[1] < 40 and red[2] < 40
+
+    frames = [Image.new("RGB", (24, 16), colour) for colour in ((0, 0, 255), (0, 255, 0), (255, 0, 0))]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    frames[0].save(tmp_path / "pages.tif", save_all=True, append_images=frames[1:])
+    for name in ("anim.gif", "pages.tif"):
+        first = photos.load(tmp_path / name)
+        assert first.shape == (16, 24, 3) and first[..., 2].min() > 200 and first[..., 0].max() < 50, name
+
+
+def test_a_large_jpeg_is_reduced_while_it_is_decoded(tmp_path, monkeypatch):
+    Image.fromarray(picture(4000, 2000)).save(tmp_path / "big.jpg", quality=70)
+    decoded = []
+    real_load = Image.Image.load
+
+    def spy(self):
+        decoded.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    loaded = photos.load(tmp_path / "big.jpg", max_side=800)
+    assert max(loaded.shape[:2]) == 800
+    assert decoded and max(decoded[0]) <= 1000, f"decoded at {decoded[0]}, not reduced by draft"
+
+
 def test_find_lists_images_and_says_why_others_are_skipped(tmp_path):
     (tmp_path / "sub").mkdir()
     Image.fromarray(picture()).save(tmp_path / "sub" / "a.PNG")
@@ -174,7 +231,7 @@ def test_predict_command(photo_env, capsys, tmp_path):
     folder.mkdir()
     Image.fromarray(picture()).save(folder / "door.jpg")
     (folder / "broken.png").write_text("nope")
-    assert cli.main(["predict", str(folder)]) == 2  # no models yet: a usage problem, with the fix
+    assert cli.main(["predict", str(folder)]) == 1  # no models yet: nothing read, and the fix
     assert "Run notebook 14_svhn_multi_digit" in capsys.readouterr().err
     locator, reader = tiny_models()
     models.save(locator, "svhn_locator", dataset="svhn-standin")
@@ -187,5 +244,33 @@ def test_predict_command(photo_env, capsys, tmp_path):
     assert "nowhere.jpg: skipped (no such file or folder)" in printed and "stand-in" in printed
     assert "smoke run" in printed and "--profile standard 14" in printed
     assert [p.name for p in out.iterdir()] == ["door_read.png"]
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as usage:
         cli.main(["predict"])  # no paths: argparse's usage error
+    assert usage.value.code == 2
+
+
+def test_predict_exits_1_when_no_photo_could_be_read(photo_env, capsys, tmp_path):
+    locator, reader = tiny_models()
+    models.save(locator, "svhn_locator", dataset="svhn-standin")
+    models.save(reader, "svhn_number", dataset="svhn-standin")
+    (tmp_path / "junk.jpg").write_text("not a photo")
+    assert cli.main(["predict", str(tmp_path / "junk.jpg"), str(tmp_path / "nowhere.png"),
+                     "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "junk.jpg: skipped" in captured.out and "no photo could be read (2 skipped)" in captured.err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_predict_never_overwrites_a_copy_when_two_photos_share_a_stem(photo_env, capsys, tmp_path):
+    locator, reader = tiny_models()
+    models.save(locator, "svhn_locator", dataset="svhn-standin")
+    models.save(reader, "svhn_number", dataset="svhn-standin")
+    for folder, ext in (("a", "jpg"), ("b", "jpg"), ("b", "png")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        Image.fromarray(picture(seed=len(ext))).save(tmp_path / folder / f"door.{ext}")
+    out = tmp_path / "out"
+    assert cli.main(["predict", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["door-2_read.png", "door-3_read.png", "door_read.png"]
+    printed = capsys.readouterr().out
+    assert printed.count("-> ") == 3 and len({line.split("-> ")[1] for line in printed.splitlines()
+                                               if "-> " in line}) == 3

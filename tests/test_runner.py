@@ -113,6 +113,26 @@ def test_a_cell_over_the_time_limit_is_stopped_with_the_fix(tiny_course, capsys)
     assert "not a number of seconds" in capsys.readouterr().err
 
 
+def test_a_timeout_names_the_running_cell_even_after_earlier_output(tiny_course, capsys):
+    write_nb(tiny_course / "02_slow.ipynb", "print('warming up')", "x = 1", "import time\ntime.sleep(60)", "y = 2")
+    assert cli.main(["run", "--profile", "smoke", "--cell-timeout", "2", "02"]) == 1
+    err = capsys.readouterr().err
+    assert "failed in cell 2" in err and "'import time'" in err and "limit of 2 s" in err
+
+
+@pytest.mark.parametrize("signal_name, cause", [("SIGKILL", "out of memory"), ("SIGSEGV", "segmentation fault")])
+def test_a_dying_kernel_stops_the_run_naming_the_cell_and_the_likely_cause(tiny_course, capsys, signal_name, cause):
+    dying = write_nb(tiny_course / "02_dying.ipynb", "x = 1",
+                     f"import os, signal\nos.kill(os.getpid(), signal.{signal_name})", "print('never')")
+    before = dying.read_bytes()
+    assert cli.main(["run", "--profile", "smoke", "--in-place", "02"]) == 1
+    err = capsys.readouterr().err
+    assert "02_dying.ipynb failed in cell 1" in err and "kernel died" in err and "'import os, signal'" in err
+    assert cause in err
+    assert dying.read_bytes() == before and (paths.runs_dir() / "smoke" / "failed" / dying.name).exists()
+    assert not (paths.runs_dir() / "smoke" / "notebooks" / dying.name).exists()
+
+
 def test_cell_limits_leave_full_runs_unbounded():
     from helpers import profiles
     assert set(profiles.CELL_TIMEOUT) == set(profiles.PROFILES)

@@ -117,12 +117,26 @@ def test_offline_and_missing_says_what_to_do(course_env):
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """A static server that honours ``Range: bytes=N-`` (like the official one)."""
+    """A static server that honours ``Range: bytes=N-`` (like the official one): 206 with
+    ``Content-Range``, or 416 when nothing is left to send. ``ignore_range`` makes it send the
+    whole file with 200 whatever was asked; ``requests`` logs the Range header of each request."""
+
+    ignore_range = False
+    requests: list = []
 
     def do_GET(self):  # the http.server naming
         data = (self.directory_path / self.path.lstrip("/")).read_bytes()
-        start = int(self.headers.get("Range", "bytes=0-")[6:].rstrip("-") or 0)
+        self.requests.append(self.headers.get("Range"))
+        start = 0 if self.ignore_range else int(self.headers.get("Range", "bytes=0-")[6:].rstrip("-") or 0)
+        if start >= len(data) > 0:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(data)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.send_header("Content-Length", str(len(data) - start))
         self.end_headers()
         self.wfile.write(data[start:])
@@ -136,6 +150,7 @@ def server(tmp_path):
     root = tmp_path / "served"
     root.mkdir()
     RangeHandler.directory_path = root
+    RangeHandler.ignore_range, RangeHandler.requests = False, []
     handler = functools.partial(RangeHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -144,7 +159,12 @@ def server(tmp_path):
     httpd.shutdown()
 
 
-def test_download_resumes_a_partial_file_and_verifies(course_env, cropped_mat, monkeypatch, server):
+@pytest.fixture
+def served(course_env, cropped_mat, monkeypatch, server):
+    """The fixture .mat registered as the official file and served over HTTP, downloads on.
+
+    Returns ``(file, content, url, part)``: ``part`` is where an interrupted download waits.
+    """
     path, _, _ = cropped_mat
     file = register(monkeypatch, path, "test_32x32.mat")
     root, url = server
@@ -152,9 +172,55 @@ def test_download_resumes_a_partial_file_and_verifies(course_env, cropped_mat, m
     monkeypatch.delenv("COURSE_OFFLINE")
     part = course_env / "data" / "svhn" / (file.name + ".part")
     part.parent.mkdir(parents=True)
-    part.write_bytes(path.read_bytes()[:1000])  # an interrupted earlier download
+    return file, path.read_bytes(), url, part
+
+
+def test_download_resumes_a_partial_file_and_verifies(served):
+    file, content, url, part = served
+    part.write_bytes(content[:1000])  # an interrupted earlier download
     got = svhn.fetch(file, url=url)
-    assert got.read_bytes() == path.read_bytes() and not part.exists()
+    assert got.read_bytes() == content and not part.exists()
+    assert RangeHandler.requests == ["bytes=1000-"]
+
+
+def test_a_complete_part_is_checked_and_finished_without_asking_the_server(served):
+    file, content, url, part = served
+    part.write_bytes(content)  # whole, but interrupted while its md5 was computed
+    got = svhn.fetch(file, url=url)
+    assert got.read_bytes() == content and not part.exists()
+    assert RangeHandler.requests == [], "nothing left to download"
+
+
+def test_a_complete_part_of_unknown_size_ends_at_the_servers_416(tmp_path, server):
+    root, url = server
+    (root / "f.bin").write_bytes(b"0123456789")
+    (tmp_path / "f.bin.part").write_bytes(b"0123456789")
+    part = files.download_resumable(url + "f.bin", tmp_path / "f.bin")  # size unknown: ask
+    assert part.read_bytes() == b"0123456789" and RangeHandler.requests == ["bytes=10-"]
+
+
+def test_a_server_that_ignores_range_restarts_the_file(tmp_path, server):
+    root, url = server
+    (root / "f.bin").write_bytes(b"0123456789" * 100)
+    (tmp_path / "f.bin.part").write_bytes(b"0123456789" * 30)
+    RangeHandler.ignore_range = True
+    part = files.download_resumable(url + "f.bin", tmp_path / "f.bin", size=1000)
+    assert part.read_bytes() == b"0123456789" * 100, "restarted, not appended"
+    assert RangeHandler.requests == ["bytes=300-"]
+
+
+def test_a_finished_download_is_not_hashed_again(served, monkeypatch):
+    file, _, url, _ = served
+    got = svhn.fetch(file, url=url)
+
+    def no_more_hashing(path, *args):
+        raise AssertionError(f"{path} hashed again")
+
+    monkeypatch.setattr(svhn, "md5_file", no_more_hashing)
+    assert svhn.fetch(file, url=url) == got
+    got.write_bytes(got.read_bytes())  # touched: its stamp no longer matches, so it is hashed again
+    with pytest.raises(AssertionError, match="hashed again"):
+        svhn.fetch(file, url=url)
 
 
 def test_a_bad_download_is_deleted_and_reported(course_env, cropped_mat, monkeypatch, server):
@@ -225,6 +291,44 @@ def test_digit_struct_round_trip_and_errors(tmp_path):
         svhn.parse_digit_struct(tmp_path / "junk.mat")
 
 
+def damage(path, how):
+    """Break image 3's annotation: drop its ``top`` field, or make a digit's label a reference to nothing."""
+    with h5py.File(path, "r+") as f:
+        group = f[f["digitStruct/bbox"][2, 0]]
+        if how == "missing field":
+            del group["top"]
+        else:
+            refs = group["label"][...]
+            refs[1, 0] = h5py.Reference()  # a null reference: points nowhere
+            del group["label"]
+            group.create_dataset("label", data=refs, dtype=h5py.special_dtype(ref=h5py.Reference))
+
+
+@pytest.mark.parametrize("how", ["missing field", "dangling reference"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_damaged_digit_struct_names_the_file_and_the_image(tmp_path, how, workers):
+    path = tmp_path / "digitStruct.mat"
+    svhn.write_digit_struct(path, ENTRIES)
+    damage(path, how)
+    with pytest.raises(DataError, match=r"digitStruct.mat is damaged at image 3 \(3.png\)") as err:
+        svhn.parse_digit_struct(path, workers=workers)
+    assert ("'top'" if how == "missing field" else "'label'") in str(err.value)
+
+
+def test_workers_are_spawned_once_tensorflow_is_loaded(tmp_path, monkeypatch):
+    import multiprocessing
+    import sys
+
+    path = tmp_path / "digitStruct.mat"
+    svhn.write_digit_struct(path, ENTRIES)
+    asked = []
+    real = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: asked.append(method) or real(method))
+    monkeypatch.setitem(sys.modules, "tensorflow", sys.modules.get("tensorflow") or object())
+    assert svhn.parse_digit_struct(path, workers=2) == ENTRIES
+    assert asked == ["spawn"]
+
+
 def test_file_table_and_formats():
     assert {f.name for f in svhn.files_for("2")} == {"train_32x32.mat", "test_32x32.mat"}
     assert len(svhn.files_for("both", extra=True)) == 6
@@ -236,9 +340,10 @@ def test_file_table_and_formats():
 def test_data_command_lists_sizes_and_fails_clearly_offline(course_env, capsys):
     from helpers.__main__ import main
 
-    assert main(["data", "--svhn-format", "2", "--check"]) == 0
-    out = capsys.readouterr().out
-    assert "train_32x32.mat" in out and "182 MB" in out and "train.tar.gz" not in out
+    assert main(["data", "--svhn-format", "2", "--check"]) == 1  # nothing there: as the MNIST check
+    captured = capsys.readouterr()
+    assert "train_32x32.mat" in captured.out and "182 MB" in captured.out and "train.tar.gz" not in captured.out
+    assert "train_32x32.mat is missing: run `python -m helpers data --svhn-format 2`" in captured.err
     assert main(["data", "--svhn-format", "1"]) == 1
     captured = capsys.readouterr()
     assert "404 MB" in captured.out and "downloads are off" in captured.err
