@@ -32,11 +32,11 @@ course: data
 
 # Tests never touch the network: data comes from data/ or the mirror, fetched above.
 test: data
-	COURSE_PROFILE=smoke COURSE_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest tests notebooks \
+	COURSE_PROFILE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests benchmarks notebooks \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -q
 
 unit: setup
-	COURSE_OFFLINE=1 $(BIN)/python -m pytest tests -q
+	COURSE_OFFLINE=1 $(BIN)/python -m pytest tests benchmarks -q
 
 report: setup
 	$(BIN)/python -m helpers report --profile $(PROFILE)

@@ -22,13 +22,11 @@ part of the tests.
 from __future__ import annotations
 
 import argparse
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import nbformat  # noqa: E402
 
-from helpers import paths, profiles, runner  # noqa: E402
+from helpers.machinery import paths, profiles  # noqa: E402
+from notebook_copies import run_copy  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "12_localization.ipynb"
 SHORT = {"steps": 4, "epochs": 1}
@@ -66,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     nb, principled = prepare()
     print(f"{NOTEBOOK.name} at {args.profile}, baselines cut to {SHORT}; this takes a while", flush=True)
-    runner.run_copy(nb, NOTEBOOK, args.profile, report_from=principled)
+    run_copy(nb, NOTEBOOK, args.profile, report_from=principled)
 
 
 if __name__ == "__main__":

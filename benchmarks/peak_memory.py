@@ -22,18 +22,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 import nbformat  # noqa: E402
 
-from helpers import paths, profiles, runner  # noqa: E402
+from helpers.machinery import paths, profiles, runner  # noqa: E402
+from notebook_copies import execute_through  # noqa: E402
 
 SHORT = {"epochs": 1, "epochs_dense": 1, "epochs_cnn": 1, "transfer_epochs": 1, "steps": 4, "reader_steps": 4}
 
 # Run first in the kernel: shorten training, drop the floors, record the peak after every cell.
 PATCH = """\
 import resource
-from helpers import profiles
+from helpers.machinery import profiles
 _cfg = profiles.LESSONS[{lesson!r}][{profile!r}]
 _cfg.update({{key: value for key, value in {short!r}.items() if key in _cfg}})
 _cfg.update({{key: -1 for key in _cfg if key.startswith("floor")}})
@@ -51,7 +50,7 @@ def measure(path: Path, profile: str) -> tuple[float, str, int, float]:
         cell.outputs = []
     nb.cells = [nbformat.v4.new_code_cell(PATCH.format(lesson=path.stem, profile=profile, short=SHORT)),
                 *code, nbformat.v4.new_code_cell("print(*_peaks)")]
-    seconds = runner.execute_through(nb, path.parent, profile)
+    seconds = execute_through(nb, path.parent, profile)
     peaks = [int(value) for value in nb.cells[-1].outputs[0]["text"].split()]
     scale = 2**30 if sys.platform == "darwin" else 2**20  # ru_maxrss: bytes on macOS, KiB on Linux
     growth = [after - before for before, after in zip([0] + peaks, peaks)]

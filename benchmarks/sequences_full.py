@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import nbformat  # noqa: E402
 
-from helpers import paths, profiles, runner  # noqa: E402
+from helpers.machinery import paths, profiles  # noqa: E402
+from notebook_copies import run_copy  # noqa: E402
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "10_digit_sequences.ipynb"
 # Markers of cells in the notebook; if the notebook is reworded, update them.
@@ -132,7 +130,7 @@ def main() -> None:
     args = parser.parse_args()
     nb = prepare(args.part, args.profile)
     print(f"{NOTEBOOK.name} at {args.profile}, part {args.part}, up to {STOP_AT!r}; this takes a while", flush=True)
-    runner.run_copy(nb, NOTEBOOK, args.profile)
+    run_copy(nb, NOTEBOOK, args.profile)
 
 
 if __name__ == "__main__":

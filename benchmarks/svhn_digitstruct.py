@@ -1,7 +1,7 @@
 """How long parsing SVHN's digitStruct.mat takes, on a generated file of the official train size.
 
 Writes a v7.3 (HDF5) digitStruct.mat with 33,402 images in the official layout
-(helpers.svhn.write_digit_struct; digit counts distributed as in SVHN train),
+(tests/svhn_fixtures.write_digit_struct; digit counts distributed as in SVHN train),
 then times helpers.svhn.parse_digit_struct on it. Not part of the tests.
 
     python benchmarks/svhn_digitstruct.py [--images 33402] [--file PATH]
@@ -13,6 +13,7 @@ second run times only the parse.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from helpers import svhn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from svhn_fixtures import write_digit_struct  # noqa: E402  (the tests' writer of the official layout)
 
 
 def fake_entries(count: int, seed: int = 0) -> list[dict]:
@@ -44,7 +48,7 @@ def main() -> None:
         path = args.file or Path(tmp) / "digitStruct.mat"
         start = time.perf_counter()
         if not path.exists():
-            svhn.write_digit_struct(path, entries)
+            write_digit_struct(path, entries)
         written = time.perf_counter() - start
         start = time.perf_counter()
         parsed = svhn.parse_digit_struct(path)

@@ -1,21 +1,30 @@
-"""Plumbing for the digit-recognition course.
+"""The learner's library of the digit-recognition course: what the notebooks import.
 
-The lessons themselves live in ``notebooks/``; this package only carries what
-every notebook needs and nobody wants to read twice: finding and verifying the
-data (:mod:`helpers.data`), synthetic numbers made of digits
-(:mod:`helpers.sequences`), sequence and box metrics (:mod:`helpers.metrics`),
-run profiles (:mod:`helpers.profiles`), the notebook set-up banner
-(:mod:`helpers.session`), plots (:mod:`helpers.plots`), training conveniences
-(:mod:`helpers.training`), the results ledger and its report
-(:mod:`helpers.ledger`, :mod:`helpers.report`) and the notebook runner
-(:mod:`helpers.runner`).
+The lessons live in ``notebooks/``; this package carries what every notebook needs and
+nobody wants to read twice. Each public function's docstring names the notebook that
+teaches or uses it.
 
-Command line: ``python -m helpers {data,run,report} --help``.
+* :mod:`helpers.session` - the Setup cell: versions, seed, plot defaults, banner (every notebook);
+* :mod:`helpers.data` - finding, fetching and verifying datasets; MNIST (00 on);
+* :mod:`helpers.plots` - image grids, training curves, confusion matrices (01 on);
+* :mod:`helpers.training` - parameter counts, a stopwatch, peak memory (02 on);
+* :mod:`helpers.sequences` - numbers made of MNIST digits, generated on the fly (10-12);
+* :mod:`helpers.metrics` - sequence, character and box metrics, pure NumPy (10-14);
+* :mod:`helpers.svhn` - the SVHN files: download, extraction, ``digitStruct.mat``; real SVHN or the stand-in (13-14);
+* :mod:`helpers.boxes` - box geometry: union boxes, crops and their inverse (14-15);
+* :mod:`helpers.standin` - the offline stand-in for SVHN: synthetic street numbers (13-15);
+* :mod:`helpers.models` - trained models handed from one notebook to the next (13-15);
+* :mod:`helpers.photos` - your own photos: robust loading and the two-stage reader (15);
+* :mod:`helpers.files` - atomic writes, checksums, downloads (under all of the above).
+
+The machinery that runs, checks and reports the course (runner, ledger, report, profiles,
+paths, the command line) is :mod:`helpers.machinery`. Command line: ``python -m helpers --help``.
 """
 
 import os as _os
 
-# Quiet TensorFlow's C++ start-up chatter before anything imports it.
+# The one place the course quiets TensorFlow's C++ start-up chatter, before anything imports it
+# (notebook kernels started by the runner inherit it).
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ Taught in ``00_mnist_data``; used by every MNIST notebook.
 from __future__ import annotations
 
 import gzip
+import json
 import urllib.error
 import zlib
 from dataclasses import dataclass
@@ -27,22 +28,37 @@ from pathlib import Path
 import idx2numpy
 import numpy as np
 
-from . import paths
-from .files import download, md5_bytes
+from .machinery import paths
+from .files import download, md5_bytes, md5_file, write_text_atomic
 
 
 class DataError(RuntimeError):
-    """A dataset file is missing, corrupt or cannot be fetched; the message says how to fix it."""
+    """A dataset file is missing, corrupt or cannot be fetched; the message says how to fix it.
+
+    Raised by every loader from ``00_mnist_data`` on.
+    """
 
 
 @dataclass(frozen=True)
 class DataFile:
-    """One file of a dataset: its official name and the md5 of its uncompressed bytes."""
+    """One file of a dataset, as its official table describes it.
+
+    ``md5`` is of the file's uncompressed content (MNIST's table) or, when
+    ``size`` is given, of the file itself, whose size is checked first (SVHN's).
+    ``shape`` is the shape of the array the file holds, where it holds one.
+    Every file of notebooks 00-14 is described by one.
+    """
 
     dataset: str
     name: str
     md5: str
-    shape: tuple[int, ...]
+    shape: tuple[int, ...] = ()
+    size: int | None = None
+
+    @property
+    def command(self) -> str:
+        """The command that fetches this file."""
+        return "python -m helpers data"
 
 
 MNIST_FILES = {
@@ -59,11 +75,12 @@ MNIST_URLS = (
 )
 DATASETS = {"mnist": (MNIST_FILES, MNIST_URLS)}
 
-FIX_HINT = "Delete it and run `python -m helpers data` to fetch a fresh copy."
-
-
 def locate(file: DataFile) -> tuple[Path | None, str]:
-    """Where ``file`` would be read from: ``(path, "local" | "mirror")``, or ``(None, "missing")``."""
+    """Where ``file`` would be read from: ``(path, "local" | "mirror")``, or ``(None, "missing")``.
+
+    ``<data dir>/<dataset>/<name>`` first, then ``<mirror>/<dataset>/<name>``; for MNIST and SVHN alike.
+    Taught in ``00_mnist_data``.
+    """
     local = paths.data_dir() / file.dataset / file.name
     if local.exists():
         return local, "local"
@@ -73,24 +90,73 @@ def locate(file: DataFile) -> tuple[Path | None, str]:
     return None, "missing"
 
 
-def read_verified(path: Path, file: DataFile, source: str = "local") -> bytes:
-    """Return the uncompressed bytes of ``path`` after checking them against ``file.md5``.
+def fix_hint(file: DataFile, source: str = "local") -> str:
+    """What to do about a damaged copy of ``file`` found at ``source`` (the end of every :class:`DataError`).
 
-    ``source`` (``local``, ``mirror`` or ``download``) picks the fix the error
-    message suggests. Raises :class:`DataError` for a truncated or corrupt file.
+    Used by every loader from ``00_mnist_data`` on.
     """
-    fix = {"mirror": "The offline mirror's copy is damaged: repair the mirror, or unset "
-                     f"{paths.MIRROR_VAR} to download instead.",
-           "download": "The server sent a damaged or different file; nothing was saved."}.get(source, FIX_HINT)
+    if source == "mirror":
+        return f"The offline mirror's copy is damaged: repair the mirror, or unset {paths.MIRROR_VAR} to download instead."
+    if source == "download":
+        return "The server sent a damaged or different file; nothing was saved."
+    return f"Delete it and run `{file.command}` to fetch a fresh copy."
+
+
+def _stamps_path(file: DataFile) -> Path:
+    return paths.data_dir() / file.dataset / ".verified.json"
+
+
+def _stamps(file: DataFile) -> dict:
+    """``{absolute path: [size, mtime_ns, md5]}`` of the files of ``file``'s dataset whose md5 matched."""
     try:
-        raw = path.read_bytes()
-        content = gzip.decompress(raw) if file.name.endswith(".gz") else raw
-    except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"{path} is corrupt or truncated ({err}). {fix}") from err
-    digest = md5_bytes(content)
+        return json.loads(_stamps_path(file).read_text()) if _stamps_path(file).exists() else {}
+    except (json.JSONDecodeError, OSError):
+        return {}  # a damaged stamps file only costs one more hash
+
+
+def stamp(path: Path, file: DataFile) -> None:
+    """Record that ``path``, as it is now, holds ``file``'s published md5 (so it is not hashed again).
+
+    Used for the SVHN files of notebooks 13-14.
+    """
+    stat = Path(path).stat()
+    stamps = {key: value for key, value in _stamps(file).items() if Path(key).exists()}  # forget removed files
+    stamps[str(Path(path).resolve())] = [stat.st_size, stat.st_mtime_ns, file.md5]
+    write_text_atomic(_stamps_path(file), json.dumps(stamps, indent=1))
+
+
+def verify(path: Path, file: DataFile, source: str = "local") -> bytes | None:
+    """Check ``path`` against ``file``'s published checksum; raise :class:`DataError` naming both and the fix.
+
+    A file with a published ``size`` (SVHN's archives, up to 2 GB) is checked
+    for its size first (a truncated download fails at once), then hashed in
+    chunks; a file whose md5 matched before (same size and modification time)
+    is not hashed again; returns ``None``. Otherwise (MNIST's gzip files) the
+    uncompressed content is checked and returned. ``source`` (``local``,
+    ``mirror`` or ``download``) picks the fix the error suggests. Taught in
+    ``00_mnist_data``; used for every file the course reads.
+    """
+    path, fix = Path(path), fix_hint(file, source)
+    if file.size is not None:
+        stat = path.stat()
+        if stat.st_size != file.size:
+            raise DataError(f"{path} has {stat.st_size:,} bytes, expected {file.size:,} (md5 {file.md5}): "
+                            f"the file is truncated or not the official {file.name}. {fix}")
+        if _stamps(file).get(str(path.resolve())) == [stat.st_size, stat.st_mtime_ns, file.md5]:
+            return None
+        digest, content = md5_file(path), None
+    else:
+        try:
+            raw = path.read_bytes()
+            content = gzip.decompress(raw) if file.name.endswith(".gz") else raw
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{path} is corrupt or truncated ({err}). {fix}") from err
+        digest = md5_bytes(content)
     if digest != file.md5:
-        raise DataError(f"{path} failed its checksum: md5 of the uncompressed content is {digest}, "
-                        f"expected {file.md5}. {fix}")
+        what = "of the uncompressed content " if content is not None else ""
+        raise DataError(f"{path} failed its checksum: md5 {what}is {digest}, expected {file.md5}. {fix}")
+    if content is None and source != "download":
+        stamp(path, file)
     return content
 
 
@@ -127,7 +193,7 @@ def _download(file: DataFile, urls: tuple[str, ...]) -> Path:
     for base in urls:
         try:
             return download(base + file.name, dest, desc=file.name,
-                            verify=lambda tmp: read_verified(tmp, file, "download"))
+                            verify=lambda tmp: verify(tmp, file, "download"))
         except (urllib.error.URLError, OSError, DataError) as err:
             errors.append(f"{base}: {err}")
     raise DataError(f"Could not download {file.name}; tried:\n  " + "\n  ".join(errors)
@@ -135,7 +201,10 @@ def _download(file: DataFile, urls: tuple[str, ...]) -> Path:
 
 
 def source_of(dataset: str = "mnist") -> str:
-    """One word for the banner: where ``dataset`` is read from (``local``, ``mirror``, ``missing`` or a mix)."""
+    """One word for the banner: where ``dataset`` is read from (``local``, ``mirror``, ``missing`` or a mix).
+
+    Printed by the Setup cell of every MNIST notebook (``00_mnist_data`` to ``12_localization``).
+    """
     files, _ = DATASETS[dataset]
     sources = sorted({locate(file)[1] for file in files.values()})
     return "+".join(sources)
@@ -151,12 +220,9 @@ def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nd
     arrays = {}
     for key, (path, source) in fetch("mnist").items():
         file = MNIST_FILES[key]
-        try:
-            array = idx2numpy.convert_from_string(read_verified(path, file, source))
-        except idx2numpy.FormatError as err:  # unreachable with a good checksum, kept for clarity
-            raise DataError(f"{path} is not a valid IDX file ({err}). {FIX_HINT}") from err
+        array = idx2numpy.convert_from_string(verify(path, file, source))  # the checksum vouches for the format
         if array.shape != file.shape:
-            raise DataError(f"{path} holds shape {array.shape}, expected {file.shape}. {FIX_HINT}")
+            raise DataError(f"{path} holds shape {array.shape}, expected {file.shape}. {fix_hint(file, source)}")
         arrays[key] = array
     return ((arrays["train_images"], arrays["train_labels"]),
             (arrays["test_images"], arrays["test_labels"]))
@@ -179,6 +245,7 @@ def check(dataset: str = "mnist") -> list[tuple[str, str, str]]:
 
     Returns rows ``(file, source, status)``; status is ``ok``, ``missing`` or
     the error. Used by ``python -m helpers data --check``.
+    Used by ``python -m helpers data``.
     """
     files, _ = DATASETS[dataset]
     rows = []
@@ -188,7 +255,7 @@ def check(dataset: str = "mnist") -> list[tuple[str, str, str]]:
             rows.append((file.name, source, "missing"))
             continue
         try:
-            read_verified(path, file, source)
+            verify(path, file, source)
             rows.append((file.name, source, "ok"))
         except DataError as err:
             rows.append((file.name, source, str(err)))

@@ -3,13 +3,14 @@
 Nothing here writes a half-finished file where a reader could find it: every
 write goes to a temporary file beside its destination and is renamed into
 place only once it is complete (and, for downloads, verified).
-Used by :mod:`helpers.data`, :mod:`helpers.ledger` and :mod:`helpers.runner`.
+Used under every module that reads or writes data, models or results.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,15 +21,18 @@ from tqdm.auto import tqdm
 
 
 @contextmanager
-def atomic_path(dest: Path) -> Iterator[Path]:
+def atomic_path(dest: Path, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; move it onto ``dest`` on success.
 
     If the ``with`` block raises, the temporary file is removed and ``dest`` is
-    left exactly as it was.
+    left exactly as it was. ``suffix`` is the temporary file's ending, for
+    writers that insist on one (``model.save`` wants ``.keras``, ``np.savez``
+    adds ``.npz`` unless it is there). Every file the course writes goes
+    through here: the ledger, reports, models, stand-in caches, sample photos.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -36,6 +40,27 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_dir(dest: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; put it in place of ``dest`` on success.
+
+    The folder counterpart of :func:`atomic_path`, for extracted archives and
+    the stand-in's photo folders: a reader finds the old folder or the complete
+    new one, never a half-written one. On error the temporary folder goes and
+    ``dest`` is left as it was.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        yield tmp
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -3,7 +3,7 @@
 Numbers can be given either as slot arrays ``(N, slots)`` with the blank class
 after the last digit (what a model with one head per position predicts) or as
 a list of strings (what a CTC decoder produces); slot arrays are read with
-:func:`helpers.sequences.to_strings`, so ``[4, 2, 10, 10, 10]`` is ``"42"``.
+:func:`to_strings`, so ``[4, 2, 10, 10, 10]`` is ``"42"``.
 Boxes are ``(x, y, width, height)`` in pixels, one row per image.
 """
 
@@ -11,7 +11,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sequences import BLANK, to_strings
+BLANK = 10  # the class after a number's last digit, in slot labels and predictions (notebook 10)
+
+
+def to_strings(y: np.ndarray, blank: int = BLANK) -> list[str]:
+    """Slot labels or predictions ``(N, slots)`` as the numbers they spell: the digits before the first blank.
+
+    ``[[4, 2, 10, 10, 10]]`` gives ``["42"]``. Used by the sequence metrics
+    and the plots of notebooks 10-12.
+    """
+    out = []
+    for row in np.asarray(y):
+        digits = []
+        for value in row:
+            if value == blank:
+                break
+            digits.append(str(int(value)))
+        out.append("".join(digits))
+    return out
 
 
 def _strings(values) -> list[str]:
@@ -36,7 +53,10 @@ def sequence_accuracy(y_true, y_pred) -> float:
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance: the fewest insertions, deletions and substitutions turning ``a`` into ``b``."""
+    """Levenshtein distance: the fewest insertions, deletions and substitutions turning ``a`` into ``b``.
+
+    Taught in ``10_digit_sequences`` (the character accuracy).
+    """
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]

@@ -8,11 +8,10 @@ card saying which notebook, profile and dataset produced it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from . import paths
+from .files import atomic_path, write_text_atomic
+from .machinery import paths
 
 # name -> the notebook that trains it (what to run when it is missing)
 PRODUCERS = {"svhn_digit": "13_svhn_cropped_digits", "svhn_number": "14_svhn_multi_digit",
@@ -20,11 +19,14 @@ PRODUCERS = {"svhn_digit": "13_svhn_cropped_digits", "svhn_number": "14_svhn_mul
 
 
 class MissingModel(FileNotFoundError):
-    """A trained model is not there yet; the message names the notebook that makes it."""
+    """A trained model is not there yet; the message names the notebook that makes it.
+
+    Raised in ``15_your_own_photos`` and by ``python -m helpers predict``.
+    """
 
 
 def path(name: str) -> Path:
-    """Where model ``name`` is saved: ``models/<name>.keras``."""
+    """Where model ``name`` is saved: ``models/<name>.keras``. Used by notebooks 13-15."""
     return paths.models_dir() / f"{name}.keras"
 
 
@@ -35,23 +37,18 @@ def save(model, name: str, **card) -> Path:
     test accuracy). Called at the end of notebooks 13 and 14.
     """
     target = path(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=".keras")
-    os.close(fd)
-    try:
+    with atomic_path(target, suffix=".keras") as tmp:
         model.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    card_path = target.with_suffix(".json")
-    card_tmp = card_path.with_name(f".{card_path.name}.tmp")
-    card_tmp.write_text(json.dumps({"name": name, "notebook": PRODUCERS.get(name), **card}, indent=2))
-    os.replace(card_tmp, card_path)
+    write_text_atomic(target.with_suffix(".json"),
+                      json.dumps({"name": name, "notebook": PRODUCERS.get(name), **card}, indent=2))
     return target
 
 
 def card(name: str) -> dict:
-    """The JSON card saved with model ``name`` (empty when there is none)."""
+    """The JSON card saved with model ``name`` (empty when there is none).
+
+    Read by ``15_your_own_photos`` and ``python -m helpers predict``.
+    """
     card_path = path(name).with_suffix(".json")
     return json.loads(card_path.read_text()) if card_path.exists() else {}
 

@@ -7,13 +7,12 @@ into ``photos/`` (the folder is gitignored except its README) or pass any paths.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from . import paths
+from .files import atomic_path, write_text_atomic
+from .machinery import paths
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 COURSE_FILES = {"README.md", "truth.json"}  # files of the course in photos/, not the learner's
@@ -22,11 +21,14 @@ ZOOM = 2.2  # the locator's second look: a window 2.2 times its first box (chose
 
 
 class PhotoError(ValueError):
-    """A file that cannot be used as a photo; the message is a one-line reason."""
+    """A file that cannot be used as a photo; the message is a one-line reason. Taught in ``15_your_own_photos``."""
 
 
 def folder() -> Path:
-    """The documented folder for the learner's photos: ``photos/`` (``COURSE_PHOTOS_DIR`` moves it)."""
+    """The documented folder for the learner's photos: ``photos/`` (``COURSE_PHOTOS_DIR`` moves it).
+
+    Used by ``15_your_own_photos``.
+    """
     return paths.photos_dir()
 
 
@@ -35,6 +37,7 @@ def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -
 
     The samples include the awkward kinds on purpose: a large photo, one with
     an alpha channel, a grayscale one and a palette one.
+    Used by ``15_your_own_photos``.
     """
     from PIL import Image
 
@@ -60,14 +63,9 @@ def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -
         if i == 0:
             image = image.resize((image.width * 8, image.height * 8))          # a very large photo
         image = {1: image.convert("RGBA"), 2: image.convert("L"), 3: image.convert("P")}.get(i, image)
-        fd, tmp = tempfile.mkstemp(dir=target, suffix=name.suffix)
-        os.close(fd)
-        try:
+        with atomic_path(name) as tmp:
             image.save(tmp, format="PNG" if name.suffix == ".png" else "JPEG")
-            os.replace(tmp, name)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-    (target / "truth.json").write_text(json.dumps(truth, indent=1))
+    write_text_atomic(target / "truth.json", json.dumps(truth, indent=1))  # last: its presence means all are there
     return names
 
 
@@ -78,7 +76,10 @@ def truth(target: Path | None = None) -> dict[str, str]:
 
 
 def find(items) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Photos named by ``items`` (files or folders, searched recursively), and what was skipped and why."""
+    """Photos named by ``items`` (files or folders, searched recursively), and what was skipped and why.
+
+    Used by ``15_your_own_photos`` and ``python -m helpers predict``.
+    """
     found, skipped = [], []
     for item in map(Path, items):
         if item.is_dir():
@@ -171,11 +172,11 @@ def locate(picture: np.ndarray, locator, zoom: float | None = ZOOM) -> np.ndarra
     """
     from PIL import Image
 
-    from . import svhn
+    from . import boxes
 
     def find(image):
         h, w = image.shape[:2]
-        box = locator.predict(svhn.resize_whole(image)[None], verbose=0)["box"][0]
+        box = locator.predict(boxes.resize_whole(image)[None], verbose=0)["box"][0]
         return box * np.array([w, h, w, h], dtype="float32")
 
     if zoom is not None and zoom <= 0:
@@ -196,7 +197,7 @@ def read_number(picture: np.ndarray, locator, reader, looks: int = 3, zoom: floa
 
     The locator's box comes from :func:`locate` (two looks with ``zoom``,
     one with ``zoom=None``). After each reading the crop reader's own box of
-    the number, mapped back into the photo (:func:`svhn.uncrop_box`), becomes
+    the number, mapped back into the photo (:func:`helpers.boxes.uncrop_box`), becomes
     the next crop, ``looks`` crops in all; the most confident reading wins.
     Returns ``number`` (a string), ``confidence`` (the probability of the
     predicted length times those of its digits), ``box`` ``(x, y, w, h)``:
@@ -204,14 +205,14 @@ def read_number(picture: np.ndarray, locator, reader, looks: int = 3, zoom: floa
     ``look``: which crop won (1 is the locator's). Taught in
     ``15_your_own_photos``.
     """
-    from . import svhn
+    from . import boxes
 
     if looks < 1:
         raise ValueError(f"looks must be 1 or more, got {looks}")
     box = locate(picture, locator, zoom)
     best = None
     for look in range(1, looks + 1):
-        crop, _ = svhn.crop_number(picture, box)
+        crop, _ = boxes.crop_number(picture, box)
         out = reader.predict(crop[None, 5:59, 5:59], verbose=0)
         length = int(out["length"][0].argmax()) + 1
         digits = out["digits"][0].argmax(-1)[:length]
@@ -220,12 +221,15 @@ def read_number(picture: np.ndarray, locator, reader, looks: int = 3, zoom: floa
             best = {"number": "".join(str(d) for d in digits if d < 10), "confidence": confidence,
                     "box": tuple(int(round(v)) for v in box), "look": look}
         inner = out["box"][0] * 54 + np.array([5, 5, 0, 0], dtype="float32")   # the central 54x54 -> the 64x64 crop
-        box = svhn.uncrop_box(inner, box)
+        box = boxes.uncrop_box(inner, box)
     return best
 
 
 def annotate(picture: np.ndarray, result: dict):
-    """A PIL copy of ``picture`` with the predicted box in red and the number above it."""
+    """A PIL copy of ``picture`` with the predicted box in red and the number above it.
+
+    Used by ``15_your_own_photos`` and ``python -m helpers predict``.
+    """
     from PIL import Image, ImageDraw
 
     image = Image.fromarray(picture)

@@ -64,7 +64,10 @@ def plot_history(histories: dict, metrics=("loss", "accuracy"), title: str | Non
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
-    """Counts ``[true, predicted]`` as an integer matrix (rows: true class)."""
+    """Counts ``[true, predicted]`` as an integer matrix (rows: true class).
+
+    Taught in ``08_ensembles_and_error_analysis``.
+    """
     matrix = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return matrix

@@ -30,8 +30,8 @@ import numpy as np
 from PIL import Image
 
 from . import data
+from .metrics import BLANK, to_strings  # noqa: F401  (the label convention, shared with the metrics)
 
-BLANK = 10
 HEIGHT = 28
 SLOT = 28
 LAYOUTS = ("slots", "random")
@@ -205,23 +205,6 @@ def _add_clutter(x: np.ndarray, rng: np.random.Generator) -> None:
     np.clip(x, 0, 1, out=x)
 
 
-def to_strings(y: np.ndarray, blank: int = BLANK) -> list[str]:
-    """Slot labels or predictions ``(N, slots)`` as the numbers they spell: the digits before the first blank.
-
-    ``[[4, 2, 10, 10, 10]]`` gives ``["42"]``. Used by the sequence metrics
-    and the plots of notebooks 10-12.
-    """
-    out = []
-    for row in np.asarray(y):
-        digits = []
-        for value in row:
-            if value == blank:
-                break
-            digits.append(str(int(value)))
-        out.append("".join(digits))
-    return out
-
-
 class SequenceBatches(keras.utils.PyDataset):
     """Training numbers generated on the fly, batch by batch, never stored.
 
@@ -287,7 +270,3 @@ class ArrayBatches(keras.utils.PyDataset):
             return self.x[rows], {name: target[rows] for name, target in self.y.items()}
         return self.x[rows], self.y[rows]
 
-
-def steps_for(count: int, batch_size: int) -> int:
-    """Batches needed to show about ``count`` numbers (at least one)."""
-    return max(1, math.ceil(count / batch_size))

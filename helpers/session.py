@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from . import data, profiles
+from . import data
+from .machinery import profiles
 
 SEED = 42
 MIN_PYTHON = (3, 11)  # as pyproject.toml's requires-python: numpy 2.4 and scipy 1.17 need it
@@ -19,6 +20,7 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
     readable plot defaults, and prints
     ``profile | Keras backend | dataset source``. Called by every notebook's
     Setup cell.
+    The Setup cell of every notebook, ``00_mnist_data`` to ``15_your_own_photos``.
     """
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(f"The course needs Python {'.'.join(map(str, MIN_PYTHON))} or newer (its pinned "

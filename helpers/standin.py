@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -34,7 +31,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from tqdm.auto import tqdm
 
-from . import paths
+from .files import atomic_dir, atomic_path
+from .machinery import paths
 
 VERSION = 1  # bump when the rendering changes: caches are keyed by it
 LENGTH_ODDS = (0.10, 0.35, 0.35, 0.15, 0.05)  # 1-5 digits, mostly 2-3
@@ -45,7 +43,10 @@ FONT_NAMES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
 
 
 def fonts() -> list[Path]:
-    """The digit-capable fonts that ship with matplotlib (their folder differs per install)."""
+    """The digit-capable fonts that ship with matplotlib (their folder differs per install).
+
+    Used for the stand-in of notebooks 13-15.
+    """
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     found = [folder / name for name in FONT_NAMES if (folder / name).exists()]
     if not found:
@@ -54,7 +55,7 @@ def fonts() -> list[Path]:
 
 
 def folder() -> Path:
-    """Where stand-in datasets are cached: ``<data dir>/svhn-standin``."""
+    """Where stand-in datasets are cached: ``<data dir>/svhn-standin``. Used for the stand-in of notebooks 13-15."""
     return paths.data_dir() / "svhn-standin"
 
 
@@ -101,6 +102,7 @@ def render_number(rng: np.random.Generator, digits: list[int] | None = None, ret
     ink after every geometric distortion (``return_masks=True`` also returns
     the per-digit ink masks they were measured on). Used by :func:`cropped`
     and :func:`full`.
+    Shown in ``13_svhn_cropped_digits``; the sample photos of ``15_your_own_photos`` use it too.
     """
     if digits is None:
         digits = list(rng.integers(0, 10, rng.choice(5, p=LENGTH_ODDS) + 1))
@@ -152,7 +154,10 @@ def render_number(rng: np.random.Generator, digits: list[int] | None = None, ret
 
 
 def crop_digit(picture: np.ndarray, box, rng: np.random.Generator, size: int = 32) -> np.ndarray:
-    """A square crop around one digit box (side about 1.2x its height), resized to ``size``; edges padded."""
+    """A square crop around one digit box (side about 1.2x its height), resized to ``size``; edges padded.
+
+    Used for the stand-in of ``13_svhn_cropped_digits``.
+    """
     left, top, w, h = box
     side = max(h, w) * rng.uniform(1.1, 1.35)
     cx, cy = left + w / 2 + rng.uniform(-0.05, 0.05) * side, top + h / 2 + rng.uniform(-0.05, 0.05) * side
@@ -184,14 +189,8 @@ def cropped(split: str = "train", count: int = 10_000, seed: int = 0, progress: 
         picture, digits, boxes = render_number(rng)
         pick = int(rng.integers(len(digits)))
         x[i], y[i] = crop_digit(picture, boxes[pick], rng), digits[pick]
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".npz")
-    os.close(fd)
-    try:
+    with atomic_path(cache, suffix=".npz") as tmp:
         np.savez(tmp, x=x, y=y)
-        os.replace(tmp, cache)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return x, y
 
 
@@ -206,9 +205,7 @@ def full(split: str = "train", count: int = 2_000, seed: int = 0, progress: bool
     if (target / "digitStruct.json").exists():
         return target, json.loads((target / "digitStruct.json").read_text())
     rng = np.random.default_rng(_seed(split, seed))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_dir(target) as tmp:
         entries = []
         for i in tqdm(range(count), desc=f"stand-in {split} numbers", disable=not progress, mininterval=2):
             picture, digits, boxes = render_number(rng)
@@ -217,9 +214,4 @@ def full(split: str = "train", count: int = 2_000, seed: int = 0, progress: bool
             entries.append({"name": name, "label": digits, "left": boxes[:, 0].tolist(), "top": boxes[:, 1].tolist(),
                             "width": boxes[:, 2].tolist(), "height": boxes[:, 3].tolist()})
         (tmp / "digitStruct.json").write_text(json.dumps(entries))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target, entries

@@ -24,9 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -34,37 +32,49 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
-from .data import DataError
-from .files import download_resumable, md5_file, write_text_atomic
+from . import data
+from .data import DataError, DataFile, locate  # noqa: F401  (locate: where an SVHN file is, as for MNIST)
+from .files import atomic_dir, download_resumable, write_text_atomic
+from .machinery import paths
 
 URL = "http://ufldl.stanford.edu/housenumbers/"
 FIELDS = ("label", "left", "top", "width", "height")
 
 
-@dataclass(frozen=True)
-class SvhnFile:
-    """One official SVHN file: its name, size in bytes, md5, format (1 or 2) and split."""
+@dataclass(frozen=True, kw_only=True)
+class SvhnFile(DataFile):
+    """One official SVHN file (:class:`helpers.data.DataFile` of dataset ``svhn``): also its format (1 or 2) and split.
 
-    name: str
-    size: int
-    md5: str
+    Used by notebooks 13-14.
+    """
+
     format: int
     split: str
 
+    @property
+    def command(self) -> str:
+        return f"python -m helpers data --svhn-format {self.format}"
+
+
+def _file(name: str, size: int, md5: str, format: int, split: str) -> SvhnFile:
+    return SvhnFile("svhn", name, md5, size=size, format=format, split=split)
+
 
 FILES = {f.name: f for f in (
-    SvhnFile("train_32x32.mat", 182_040_794, "e26dedcc434d2e4c54c9b2d4a06d8373", 2, "train"),
-    SvhnFile("test_32x32.mat", 64_275_384, "eb5a983be6a315427106f1b164d9cef3", 2, "test"),
-    SvhnFile("extra_32x32.mat", 1_329_278_602, "a93ce644f1a588dc4d68dda5feec44a7", 2, "extra"),
-    SvhnFile("train.tar.gz", 404_141_560, "a649f4cb15c35520e8a8c342d4c0005a", 1, "train"),
-    SvhnFile("test.tar.gz", 276_555_967, "790d9c8d42f1fcbd219b59956c853a81", 1, "test"),
-    SvhnFile("extra.tar.gz", 1_955_489_752, "606f41243d71ca4d5fe66dbaf1f02bee", 1, "extra"),
+    _file("train_32x32.mat", 182_040_794, "e26dedcc434d2e4c54c9b2d4a06d8373", 2, "train"),
+    _file("test_32x32.mat", 64_275_384, "eb5a983be6a315427106f1b164d9cef3", 2, "test"),
+    _file("extra_32x32.mat", 1_329_278_602, "a93ce644f1a588dc4d68dda5feec44a7", 2, "extra"),
+    _file("train.tar.gz", 404_141_560, "a649f4cb15c35520e8a8c342d4c0005a", 1, "train"),
+    _file("test.tar.gz", 276_555_967, "790d9c8d42f1fcbd219b59956c853a81", 1, "test"),
+    _file("extra.tar.gz", 1_955_489_752, "606f41243d71ca4d5fe66dbaf1f02bee", 1, "extra"),
 )}
 
 
 def files_for(formats: str = "both", extra: bool = False) -> list[SvhnFile]:
-    """The official files of format ``"1"``, ``"2"`` or ``"both"``; the big ``extra`` split only if asked."""
+    """The official files of format ``"1"``, ``"2"`` or ``"both"``; the big ``extra`` split only if asked.
+
+    Used by ``python -m helpers data``.
+    """
     if formats not in ("1", "2", "both"):
         raise ValueError(f"SVHN format must be 1, 2 or both, got {formats!r}")
     wanted = {1, 2} if formats == "both" else {int(formats)}
@@ -72,71 +82,18 @@ def files_for(formats: str = "both", extra: bool = False) -> list[SvhnFile]:
 
 
 def folder() -> Path:
-    """Where downloaded and extracted SVHN files live: ``<data dir>/svhn``."""
+    """Where downloaded and extracted SVHN files live: ``<data dir>/svhn``. Used by notebooks 13-14."""
     return paths.data_dir() / "svhn"
 
 
-def _fix(file: SvhnFile) -> str:
-    return (f"Delete it and run `python -m helpers data --svhn-format {file.format}` to fetch a fresh copy "
-            f"(or copy the official {file.name} from {URL} into {folder()}).")
-
-
-def locate(file: SvhnFile) -> tuple[Path | None, str]:
-    """Where ``file`` is: ``(path, "local")``, ``(path, "mirror")`` or ``(None, "missing")``."""
-    local = folder() / file.name
-    if local.exists():
-        return local, "local"
-    mirror = paths.mirror_dir()
-    if mirror is not None and (mirror / "svhn" / file.name).exists():
-        return mirror / "svhn" / file.name, "mirror"
-    return None, "missing"
-
-
-def _stamps_path() -> Path:
-    return folder() / ".verified.json"
-
-
-def verify(path: Path, file: SvhnFile) -> None:
-    """Check ``path`` against ``file``'s published size and md5; raise :class:`DataError` naming both.
-
-    The size is checked first (a truncated download fails at once); a file
-    whose md5 matched before (same size and modification time) is not hashed
-    again.
-    """
-    path = Path(path)
-    stat = path.stat()
-    if stat.st_size != file.size:
-        raise DataError(f"{path} has {stat.st_size:,} bytes, expected {file.size:,} (md5 {file.md5}): "
-                        f"the file is truncated or not the official {file.name}. {_fix(file)}")
-    if _stamps().get(str(path.resolve())) == [stat.st_size, stat.st_mtime_ns, file.md5]:
-        return
-    actual = md5_file(path)
-    if actual != file.md5:
-        raise DataError(f"{path} has md5 {actual}, expected {file.md5}: the file is damaged. {_fix(file)}")
-    _stamp(path, file)
-
-
-def _stamps() -> dict:
-    """The verified-stamps file: ``{absolute path: [size, mtime_ns, md5]}`` of files whose md5 matched."""
-    try:
-        return json.loads(_stamps_path().read_text()) if _stamps_path().exists() else {}
-    except (json.JSONDecodeError, OSError):
-        return {}  # a damaged stamps file only costs one more hash
-
-
-def _stamp(path: Path, file: SvhnFile) -> None:
-    """Record that ``path`` (as it is now) holds ``file``'s published md5."""
-    stat = Path(path).stat()
-    stamps = {key: value for key, value in _stamps().items() if Path(key).exists()}  # forget removed files
-    stamps[str(Path(path).resolve())] = [stat.st_size, stat.st_mtime_ns, file.md5]
-    write_text_atomic(_stamps_path(), json.dumps(stamps, indent=1))
-
-
 def fetch(file: SvhnFile, url: str = URL) -> Path:
-    """A verified local copy of ``file``: found, or downloaded (resuming), checked, then renamed into place."""
-    path, _ = locate(file)
+    """A verified local copy of ``file``: found, or downloaded (resuming), checked, then renamed into place.
+
+    Used by notebooks 13-14.
+    """
+    path, source = data.locate(file)
     if path is not None:
-        verify(path, file)
+        data.verify(path, file, source)
         return path
     if paths.offline():
         raise DataError(f"{file.name} is not in {folder()} or the mirror, and downloads are off "
@@ -149,12 +106,12 @@ def fetch(file: SvhnFile, url: str = URL) -> Path:
         raise DataError(f"Could not download {file.name} from {url}: {err}. A partial download is kept as "
                         f"{dest.name}.part and resumes next time; offline, use the stand-in.") from err
     try:
-        verify(part, file)
+        data.verify(part, file)
     except DataError as err:
         part.unlink(missing_ok=True)
         raise DataError(f"Downloaded {file.name} failed its check and was deleted: {err}") from err
     os.replace(part, dest)
-    _stamp(dest, file)  # the rename keeps size and time: the next run does not hash 2 GB again
+    data.stamp(dest, file)  # the rename keeps size and time: the next run does not hash 2 GB again
     return dest
 
 
@@ -184,7 +141,10 @@ def read_cropped(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_cropped(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """The official cropped digits of ``split`` (``train``, ``test`` or ``extra``), fetched and verified."""
+    """The official cropped digits of ``split`` (``train``, ``test`` or ``extra``), fetched and verified.
+
+    Used by ``13_svhn_cropped_digits``.
+    """
     return read_cropped(fetch(FILES[f"{split}_32x32.mat"]))
 
 
@@ -200,14 +160,18 @@ def _check_member(member: tarfile.TarInfo) -> None:
         raise DataError(f"refusing archive member {name!r}: devices and special files are not allowed")
 
 
-def safe_extract(archive: Path, dest: Path) -> Path:
+def safe_extract(archive: Path, dest: Path, inside: str | None = None, required: str | None = None) -> Path:
     """Extract ``archive`` into the folder ``dest``, atomically and safely.
 
     Every member is checked first (absolute paths, ``..``, links and devices
     are refused with :class:`DataError`, and nothing is written); extraction
     then goes to a temporary folder beside ``dest`` (with tarfile's ``data``
-    filter where Python has it) that is renamed to ``dest`` only when
-    complete. Returns ``dest``.
+    filter where Python has it) that takes ``dest``'s place only when complete
+    (:func:`helpers.files.atomic_dir`). ``inside`` extracts only the members
+    under that top folder, without it (the official archives hold one folder
+    named after the split); ``required`` is a file that must be there, else
+    nothing is kept. Returns ``dest``.
+    Used by ``14_svhn_multi_digit``.
     """
     archive, dest = Path(archive), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -216,17 +180,19 @@ def safe_extract(archive: Path, dest: Path) -> Path:
             members = tar.getmembers()
             for member in members:
                 _check_member(member)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-            try:
+            if inside is not None:
+                prefix = inside.rstrip("/") + "/"
+                members = [m for m in members if m.name.startswith(prefix)]
+                for member in members:
+                    member.name = member.name[len(prefix):]
+            with atomic_dir(dest) as tmp:
                 if hasattr(tarfile, "data_filter"):
                     tar.extractall(tmp, members=members, filter="data")
-                else:  # pragma: no cover - Python without extraction filters; members were checked above
+                else:  # pragma: no cover - Python 3.11 before 3.11.4 has no filters; members were checked above
                     tar.extractall(tmp, members=members)
-                if dest.exists():
-                    shutil.rmtree(dest)
-                os.replace(tmp, dest)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+                if required is not None and not (tmp / required).is_file():
+                    where = f"{inside}/{required}" if inside else required
+                    raise DataError(f"{archive} does not hold {where}. Delete it and fetch it again.")
     except (tarfile.TarError, EOFError, OSError) as err:
         raise DataError(f"{archive} could not be extracted ({err}). Delete it and fetch it again.") from err
     return dest
@@ -280,6 +246,7 @@ def parse_digit_struct(path: Path, workers: int | None = None) -> list[dict]:
     is safe (Linux, TensorFlow not yet loaded); elsewhere they are spawned.
     A damaged file raises :class:`DataError` naming the file and the image,
     from a worker as from the main process.
+    Used by ``14_svhn_multi_digit``.
     """
     import h5py
 
@@ -311,45 +278,11 @@ def parse_digit_struct(path: Path, workers: int | None = None) -> list[dict]:
         return [entry for part in parts for entry in part]
 
 
-def write_digit_struct(path: Path, entries: list[dict]) -> None:
-    """Write ``entries`` (as :func:`parse_digit_struct` returns them) in the official v7.3 layout.
-
-    Group ``digitStruct`` with ``name`` and ``bbox``, each ``(N, 1)`` object
-    references; a name points to a uint16 character array; a bbox points to a
-    group of ``height``, ``label``, ``left``, ``top``, ``width`` holding the
-    value itself for one digit, or references to ``(1, 1)`` datasets for more.
-    Label 0 is written as 10. Used by the tests and the parsing benchmark.
-    """
-    import h5py
-
-    ref_dtype = h5py.special_dtype(ref=h5py.Reference)
-    with h5py.File(path, "w") as f:
-        refs = f.create_group("#refs#")
-        names = np.empty((len(entries), 1), dtype=object)
-        bboxes = np.empty((len(entries), 1), dtype=object)
-        counter = 0
-        for i, entry in enumerate(entries):
-            chars = np.frombuffer(entry["name"].encode("utf-16-le"), dtype=np.uint16).reshape(-1, 1)
-            names[i, 0] = refs.create_dataset(f"n{i}", data=chars).ref
-            group = refs.create_group(f"b{i}")
-            bboxes[i, 0] = group.ref
-            for field in FIELDS:
-                values = [10 if (field == "label" and v == 0) else v for v in entry[field]]
-                if len(values) == 1:
-                    group.create_dataset(field, data=np.array([[float(values[0])]]))
-                else:
-                    items = np.empty((len(values), 1), dtype=object)
-                    for j, v in enumerate(values):
-                        items[j, 0] = refs.create_dataset(f"v{counter}", data=np.array([[float(v)]])).ref
-                        counter += 1
-                    group.create_dataset(field, data=items, dtype=ref_dtype)
-        struct = f.create_group("digitStruct")
-        struct.create_dataset("name", data=names, dtype=ref_dtype)
-        struct.create_dataset("bbox", data=bboxes, dtype=ref_dtype)
-
-
 def annotations(image_folder: Path) -> list[dict]:
-    """The parsed ``digitStruct.mat`` of an extracted split, cached as ``digitStruct.json`` beside it."""
+    """The parsed ``digitStruct.mat`` of an extracted split, cached as ``digitStruct.json`` beside it.
+
+    Used by ``14_svhn_multi_digit``.
+    """
     cache = Path(image_folder) / "digitStruct.json"
     source = Path(image_folder) / "digitStruct.mat"
     if cache.exists() and cache.stat().st_mtime_ns >= source.stat().st_mtime_ns:
@@ -367,19 +300,15 @@ def load_full(split: str = "train") -> tuple[Path, list[dict]]:
     archive = fetch(FILES[f"{split}.tar.gz"])
     target = folder() / split
     if not (target / "digitStruct.mat").exists():
-        with tempfile.TemporaryDirectory(dir=folder()) as tmp:
-            safe_extract(archive, Path(tmp) / "x")
-            inner = Path(tmp) / "x" / split  # the archives hold one folder named after the split
-            if not (inner / "digitStruct.mat").exists():
-                raise DataError(f"{archive} does not hold {split}/digitStruct.mat. {_fix(FILES[f'{split}.tar.gz'])}")
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(inner, target)
+        safe_extract(archive, target, inside=split, required="digitStruct.mat")
     return target, annotations(target)
 
 
 def status(formats: str = "both", extra: bool = False) -> list[tuple[str, str, str]]:
-    """``(file, source, size)`` for the SVHN files of ``formats``, without downloading or hashing."""
+    """``(file, source, size)`` for the SVHN files of ``formats``, without downloading or hashing.
+
+    Used by ``python -m helpers data``.
+    """
     return [(file.name, locate(file)[1], f"{file.size / 1e6:,.0f} MB") for file in files_for(formats, extra)]
 
 
@@ -426,13 +355,17 @@ def source(format: int, prefer: str | None = None) -> str:
     downloaded, the stand-in when they are absent and the server is
     unreachable or ``COURSE_OFFLINE=1``. This is the ``dataset`` name the
     ledger records.
+    Used by notebooks 13-14.
     """
     names = ["train_32x32.mat", "test_32x32.mat"] if format == 2 else ["train.tar.gz", "test.tar.gz"]
     return "svhn-standin" if _use_standin(names, prefer) else "svhn"
 
 
 def banner(format: int, prefer: str | None = None) -> str:
-    """The data part of a notebook's banner: where SVHN comes from, or loudly that it is the stand-in."""
+    """The data part of a notebook's banner: where SVHN comes from, or loudly that it is the stand-in.
+
+    Printed by the Setup cell of notebooks 13-14.
+    """
     if source(format, prefer) == "svhn-standin":
         return "data: STAND-IN (synthetic street numbers, not SVHN; see README)"
     names = ["train_32x32.mat", "test_32x32.mat"] if format == 2 else ["train.tar.gz", "test.tar.gz"]
@@ -465,100 +398,3 @@ def full(split: str = "train", standin_count: int = 2_000, prefer: str | None = 
     if source(1, prefer) == "svhn-standin":
         return (*standin.full(split, standin_count), "svhn-standin")
     return (*load_full(split), "svhn")
-
-
-# --- whole numbers as network inputs (notebooks 14-15, ``python -m helpers predict``) ---
-
-MAX_DIGITS = 5   # the five digit heads; SVHN's rare longer numbers are left out
-WHOLE = (128, 256)  # the reference's first approach: the whole photo resized to 256x128 (height, width)
-
-
-def union_box(entry: dict) -> tuple[float, float, float, float]:
-    """``(left, top, width, height)`` of the box around all digits of one annotation."""
-    left, top = min(entry["left"]), min(entry["top"])
-    right = max(l + w for l, w in zip(entry["left"], entry["width"]))
-    bottom = max(t + h for t, h in zip(entry["top"], entry["height"]))
-    return float(left), float(top), float(right - left), float(bottom - top)
-
-
-def _grown_box(box, expand: float) -> tuple[int, int, int, int]:
-    """The pixel corners ``(x0, y0, x1, y1)`` of ``box`` grown by ``expand``: the region that
-    :func:`crop_number` cuts out and :func:`uncrop_box` maps back from."""
-    left, top, width, height = box
-    width, height = max(width, 1.0), max(height, 1.0)
-    return (round(left - expand / 2 * width), round(top - expand / 2 * height),
-            round(left + (1 + expand / 2) * width), round(top + (1 + expand / 2) * height))
-
-
-def crop_number(picture: np.ndarray, box, expand: float = 0.3, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Goodfellow et al.'s crop: ``box`` grown by ``expand`` (30%), cut out, resized to ``size`` x ``size``.
-
-    Returns the RGB crop (uint8, parts outside the photo black) and ``box``
-    in the crop's pixels. Taught in ``14_svhn_multi_digit``; used again by
-    notebook 15 and ``predict`` on boxes a network found.
-    """
-    from PIL import Image
-
-    left, top, width, height = box
-    width, height = max(width, 1.0), max(height, 1.0)
-    x0, y0, x1, y1 = _grown_box(box, expand)
-    crop = Image.fromarray(picture).crop((x0, y0, x1, y1))
-    sx, sy = size / crop.width, size / crop.height
-    inner = np.array([(left - x0) * sx, (top - y0) * sy, width * sx, height * sy], dtype="float32")
-    return np.asarray(crop.resize((size, size), Image.BILINEAR)), inner
-
-
-def uncrop_box(inner, box, expand: float = 0.3, size: int = 64) -> np.ndarray:
-    """The inverse of :func:`crop_number`'s mapping: ``inner`` (a box in the pixels of the
-    ``size`` x ``size`` crop made around ``box``) in the photo's pixels, ``(x, y, w, h)``.
-
-    Taught in ``15_your_own_photos``, where the crop reader's own box gives the pipeline a
-    second, better crop.
-    """
-    x0, y0, x1, y1 = _grown_box(box, expand)
-    sx, sy = max(x1 - x0, 1) / size, max(y1 - y0, 1) / size
-    x, y, w, h = (float(v) for v in inner)
-    return np.array([x0 + x * sx, y0 + y * sy, w * sx, h * sy], dtype="float32")
-
-
-def resize_whole(picture: np.ndarray, shape: tuple[int, int] = WHOLE) -> np.ndarray:
-    """The whole photo squeezed to ``shape`` (height, width), RGB uint8 (notebook 14's first approach)."""
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(picture).resize(shape[::-1], Image.BILINEAR))
-
-
-def number_arrays(image_folder: Path, entries: list[dict], size: int = 64, whole: tuple[int, int] | None = WHOLE,
-                  progress: bool = True) -> dict[str, np.ndarray]:
-    """Everything notebook 14 trains on, for the numbers of up to :data:`MAX_DIGITS` digits.
-
-    Keys: ``crops`` ``(N, size, size, 3)`` uint8 and ``crop_boxes`` (the
-    digits' union box in crop pixels); ``wholes`` ``(N, *whole, 3)`` uint8 and
-    ``whole_boxes`` (the union box as fractions of the photo's width and
-    height) unless ``whole=None``; ``digits`` ``(N, 5)`` with 10 after the last
-    digit; ``lengths`` ``(N,)`` 1-5; ``skipped``: how many longer numbers
-    were left out.
-    """
-    from PIL import Image
-    from tqdm.auto import tqdm
-
-    keep = [e for e in entries if 1 <= len(e["label"]) <= MAX_DIGITS]
-    n = len(keep)
-    out = {"crops": np.zeros((n, size, size, 3), np.uint8), "crop_boxes": np.zeros((n, 4), np.float32),
-           "digits": np.full((n, MAX_DIGITS), 10, np.int32), "lengths": np.zeros(n, np.int32)}
-    if whole:
-        out["wholes"] = np.zeros((n, *whole, 3), np.uint8)
-        out["whole_boxes"] = np.zeros((n, 4), np.float32)
-    for i, entry in enumerate(tqdm(keep, desc="cropping numbers", disable=not progress, mininterval=2)):
-        with Image.open(Path(image_folder) / entry["name"]) as image:
-            picture = np.asarray(image.convert("RGB"))
-        box = union_box(entry)
-        out["crops"][i], out["crop_boxes"][i] = crop_number(picture, box, size=size)
-        labels = [int(v) % 10 for v in entry["label"]]
-        out["digits"][i, :len(labels)], out["lengths"][i] = labels, len(labels)
-        if whole:
-            h, w = picture.shape[:2]
-            out["wholes"][i] = resize_whole(picture, whole)
-            out["whole_boxes"][i] = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
-    out["skipped"] = np.array(len(entries) - n)
-    return out

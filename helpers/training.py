@@ -20,7 +20,10 @@ def count_trainable(model) -> int:
 
 
 class Stopwatch:
-    """Wall time of a ``with`` block, in ``.seconds`` (the ledger's ``seconds`` column)."""
+    """Wall time of a ``with`` block, in ``.seconds`` (the ledger's ``seconds`` column).
+
+    Taught in ``02_dense_networks``.
+    """
 
     seconds: float = 0.0
 

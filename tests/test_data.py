@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from helpers import __main__ as cli
+from helpers.machinery import cli
 from helpers import data
 
 
@@ -145,3 +145,8 @@ def test_load_mnist_splits_standardizes_and_subsets(course_env, tiny_mnist, monk
     full = arrays["train_images"].astype(np.float64)
     expected = (arrays["train_images"][0] - full.mean()) / full.std()
     np.testing.assert_allclose(x_tr[0, ..., 0], expected, rtol=1e-5, atol=1e-5)
+    # validation and test images use the training images' statistics too, never their own
+    np.testing.assert_allclose(x_va[..., 0], (arrays["train_images"][8:11] - full.mean()) / full.std(),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(x_te[..., 0], (arrays["test_images"][:3] - full.mean()) / full.std(),
+                               rtol=1e-5, atol=1e-5)

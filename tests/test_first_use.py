@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import data, paths, runner
+from helpers import data
+from helpers.machinery import paths, runner
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "00_mnist_data.ipynb"
 

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from helpers import __main__ as cli
-from helpers import files, ledger, paths, report
+from helpers.machinery import cli
+from helpers import files
+from helpers.machinery import ledger, paths, report
 
 ROWS = [{"model": "linear, raw", "metric": "test accuracy", "value": 0.7, "reference": 0.6637, "seconds": 3.2},
         {"model": "linear, normalized", "metric": "test accuracy", "value": 0.92, "reference": 0.9244}]
@@ -104,7 +105,9 @@ def test_report_handles_a_ledger_of_sequence_rows_only(course_env, capsys):
     assert cli.main(["report", "--profile", "smoke"]) == 0
     md = paths.runs_dir() / "report-smoke.md"
     assert "| 10_digit_sequences | five heads | sequence accuracy | 96.00% | 88.00% | +8.00 pt |" in md.read_text()
-    assert (paths.runs_dir() / "report-smoke-mnist.png").stat().st_size > 5000, "one chart, of sequence accuracy"
+    charts = sorted(p.name for p in paths.runs_dir().glob("report-smoke*.png"))
+    assert charts == ["report-smoke-mnist.png"] and (paths.runs_dir() / charts[0]).stat().st_size > 5000
+    assert report.chart_rows(ledger.load("smoke"))["mnist"][0] == "sequence accuracy"
 
 
 def test_report_draws_one_chart_per_dataset_and_never_compares_stand_in_with_svhn(course_env):
@@ -119,6 +122,7 @@ def test_report_draws_one_chart_per_dataset_and_never_compares_stand_in_with_svh
     assert [p.name for p in charts] == ["report-smoke-mnist.png", "report-smoke-svhn-standin.png"]
     assert "| 95.05% | 43.00% (real SVHN) | not comparable | svhn-standin |" in text
     assert "+52.05" not in text and "| -0.10 pt | mnist |" in text
+    assert "| 95.00% | 96.03% (real SVHN) | not comparable | svhn-standin |" in text and "-1.03 pt" not in text
     assert "![SVHN stand-in (synthetic, not SVHN)](report-smoke-svhn-standin.png)" in text
 
 

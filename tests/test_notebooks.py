@@ -7,13 +7,14 @@ import re
 
 import pytest
 
-from helpers import paths, runner
+from helpers.machinery import paths, runner
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_course_has_notebooks():
-    assert [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))], "numbered without gaps"
+    assert NOTEBOOKS and [p.stem[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))], \
+        "numbered without gaps"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -40,8 +41,10 @@ def test_notebook_follows_the_lesson_template(path):
     assert f'session.setup("{path.stem}"' in source, "Setup cell calls session.setup with the notebook's name"
     assert f'ledger.record("{path.stem}"' in source, "a Results cell records to the ledger"
     assert "# NBVAL_CHECK_OUTPUT" in source
-    for heading in ("## Setup", "## Summary", "## Exercises", "## Solutions"):
-        assert heading in source, f"missing section {heading!r}"
+    wanted = ["## Setup", "## Summary", "## Exercises", "## Solutions"]
+    heads = [line.strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+             for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    assert [h for h in heads if h in wanted] == wanted, "the four sections, each once, in this order"
     assert len(runner.source_hash(runner.nbformat.reads(path.read_text(), as_version=4))) == 16
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import __main__ as cli
-from helpers import models, photos, svhn
+from helpers.machinery import cli
+from helpers import boxes, models, photos
 
 
 @pytest.fixture
@@ -133,33 +133,44 @@ def test_samples_are_written_once_with_their_truth(photo_env):
 def test_crop_number_keeps_the_box_inside_and_scaled():
     image = np.zeros((100, 200, 3), np.uint8)
     image[40:60, 50:110] = 255  # the "number"
-    crop, inner = svhn.crop_number(image, (50, 40, 60, 20), expand=0.3, size=64)
+    crop, inner = boxes.crop_number(image, (50, 40, 60, 20), expand=0.3, size=64)
     assert crop.shape == (64, 64, 3)
     x, y, w, h = inner
     assert abs(w - 64 / 1.3) < 1.5 and abs(h - 64 / 1.3) < 3.5 and abs(x - (64 - w) / 2) < 1.5
     assert crop[int(y + h / 2), int(x + w / 2)].min() > 200 and crop[1, 1].max() == 0
     # a box at the photo's edge: the part outside is black, the box still maps inside the crop
-    crop, inner = svhn.crop_number(image, (0, 0, 30, 20))
+    crop, inner = boxes.crop_number(np.full((100, 200, 3), 255, np.uint8), (0, 0, 30, 20))
+    assert crop[:6].max() == 0 and crop[:, :6].max() == 0 and crop[10:, 10:].min() == 255
     assert (inner[:2] >= 0).all() and (inner[:2] + inner[2:] <= 64.5).all()
 
 
 @pytest.mark.parametrize("box", [(50, 40, 60, 20), (0, 0, 30, 20), (13.4, 7.6, 101.2, 33.3)])
 def test_uncrop_box_inverts_crop_number(box):
     image = np.zeros((100, 200, 3), np.uint8)
-    _, inner = svhn.crop_number(image, box)
-    np.testing.assert_allclose(svhn.uncrop_box(inner, box), box, atol=1e-3)
+    _, inner = boxes.crop_number(image, box)
+    np.testing.assert_allclose(boxes.uncrop_box(inner, box), box, atol=1e-3)
 
 
 def test_uncrop_box_maps_the_whole_crop_to_the_grown_box():
-    np.testing.assert_allclose(svhn.uncrop_box((0, 0, 64, 64), (50, 40, 60, 20)), (41, 37, 78, 26), atol=1e-4)
+    np.testing.assert_allclose(boxes.uncrop_box((0, 0, 64, 64), (50, 40, 60, 20)), (41, 37, 78, 26), atol=1e-4)
 
 
 def test_read_number_looks_again_and_keeps_the_surest_reading():
     locator, reader = tiny_models()
-    one = photos.read_number(picture(), locator, reader, looks=1)
-    two = photos.read_number(picture(), locator, reader)
-    assert one["look"] == 1 and two["look"] in (1, 2, 3) and two["confidence"] >= one["confidence"]
-    assert len(two["box"]) == 4 and all(isinstance(v, int) for v in two["box"])
+    calls = []
+
+    class Counting:  # the reader, counting the crops it is shown
+        def predict(self, x, verbose=0):
+            calls.append(x.shape)
+            return reader.predict(x, verbose=verbose)
+
+    photos.read_number(picture(), locator, Counting())
+    assert calls == [(1, 54, 54, 3)] * 3, "three looks by default, each at a 54x54 crop"
+    runs = [photos.read_number(picture(), locator, reader, looks=k) for k in (1, 2, 3)]
+    assert runs[0]["look"] == 1
+    assert runs[0]["confidence"] <= runs[1]["confidence"] <= runs[2]["confidence"], "more looks never read worse"
+    assert runs[2] == runs[runs[2]["look"] - 1], "the winner is exactly that look's reading"
+    assert len(runs[2]["box"]) == 4 and all(isinstance(v, int) for v in runs[2]["box"])
     with pytest.raises(ValueError, match="looks must be 1 or more"):
         photos.read_number(picture(), locator, reader, looks=0)
 
@@ -183,7 +194,7 @@ def test_locate_looks_again_inside_a_window_around_the_first_box():
     locator = FixedLocator()
     twice = photos.locate(image, locator, zoom=2.2)
     np.testing.assert_allclose(twice, (-10 + 55, -5 + 27.5, 110, 55))
-    assert locator.seen == [(1, *svhn.WHOLE, 3)] * 2   # both looks squeezed to the locator's input size
+    assert locator.seen == [(1, *boxes.WHOLE, 3)] * 2   # both looks squeezed to the locator's input size
     # a tall, thin first box (100, 10, 2, 80) still gets a window 1.2 times as wide as high: 192x160 from (5, -30)
     locator.predict = lambda x, verbose=0: {"box": np.array([[0.5, 0.1, 0.01, 0.8]], "float32")}
     np.testing.assert_allclose(photos.locate(image, locator, zoom=2.0), (5 + 96, -30 + 16, 1.92, 128), atol=1e-3)
@@ -196,11 +207,11 @@ def test_number_arrays_targets(tmp_path):
     Image.fromarray(pic).save(tmp_path / "1.png")
     entries = [{"name": "1.png", "label": [1, 10], "left": [10, 30], "top": [5, 8], "width": [15, 15], "height": [30, 30]},
                {"name": "1.png", "label": [1] * 6, "left": [0] * 6, "top": [0] * 6, "width": [5] * 6, "height": [5] * 6}]
-    arrays = svhn.number_arrays(tmp_path, entries, progress=False)
+    arrays = boxes.number_arrays(tmp_path, entries, progress=False)
     assert int(arrays["skipped"]) == 1 and arrays["digits"].tolist() == [[1, 0, 10, 10, 10]]
     assert arrays["lengths"].tolist() == [2] and arrays["wholes"].shape == (1, 128, 256, 3)
     np.testing.assert_allclose(arrays["whole_boxes"][0], [0.10, 0.10, 0.35, 33 / 50], atol=1e-6)
-    assert svhn.union_box(entries[0]) == (10.0, 5.0, 35.0, 33.0)
+    assert boxes.union_box(entries[0]) == (10.0, 5.0, 35.0, 33.0)
 
 
 def tiny_models():
@@ -210,7 +221,7 @@ def tiny_models():
         digits = keras.layers.Softmax(name="digits")(keras.layers.Reshape((5, 11))(keras.layers.Dense(55)(h)))
         return {"length": keras.layers.Dense(5, activation="softmax", name="length")(h), "digits": digits,
                 "box": keras.layers.Dense(4, activation="sigmoid", name="box")(h)}
-    whole, crop = keras.Input((*svhn.WHOLE, 3)), keras.Input((54, 54, 3))
+    whole, crop = keras.Input((*boxes.WHOLE, 3)), keras.Input((54, 54, 3))
     return keras.Model(whole, heads(whole)), keras.Model(crop, heads(crop))
 
 

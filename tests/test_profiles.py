@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import paths, profiles
+from helpers.machinery import paths, profiles
 
 
 def test_default_is_standard(monkeypatch):
@@ -55,6 +55,11 @@ def test_smoke_is_smaller_than_standard():
                 assert smoke["test"] < standard["test"], lesson
             else:
                 assert smoke["train_size"] is not None, f"{lesson}: smoke must train on a subset"
+        for key in ("train_size", "eval_size", "exercise_size", "steps", "reader_steps", "valid", "test",
+                    "standin_train", "standin_test", "walls", "max_side", "epochs", "epochs_dense", "epochs_cnn",
+                    "transfer_epochs", "n_models", "hidden"):
+            if key in smoke:  # every size a profile sets: smoke's is a subset of standard's
+                assert smoke[key] is not None and (standard[key] is None or smoke[key] <= standard[key]), (lesson, key)
 
 
 def test_full_floors_guard_like_standard_ones():

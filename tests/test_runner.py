@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers import __main__ as cli
-from helpers import paths, runner
+from helpers.machinery import cli
+from helpers.machinery import paths, runner
 
 
 def write_nb(path, *sources):
@@ -134,111 +134,7 @@ def test_a_dying_kernel_stops_the_run_naming_the_cell_and_the_likely_cause(tiny_
 
 
 def test_cell_limits_leave_full_runs_unbounded():
-    from helpers import profiles
+    from helpers.machinery import profiles
     assert set(profiles.CELL_TIMEOUT) == set(profiles.PROFILES)
     assert profiles.CELL_TIMEOUT["full"] is None, "full trains for hours in one cell on a CPU"
     assert profiles.CELL_TIMEOUT["smoke"] < profiles.CELL_TIMEOUT["standard"]
-
-
-def test_localization_full_script_still_finds_notebook_12s_cells():
-    """benchmarks/localization_full.py cuts notebook 12's two baselines short; its markers must still match."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("localization_full",
-                                                  paths.ROOT / "benchmarks" / "localization_full.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    nb, principled = script.prepare()
-    sources = [cell.source for cell in nb.cells]
-    cut = next(i for i, source in enumerate(sources) if source.startswith("_profile = dict(cfg)"))
-    assert script.FIRST_BASELINE in sources[cut + 1]
-    assert sources[principled - 1].startswith("cfg.update(_profile)") and script.PRINCIPLED in sources[principled]
-    trained_short = [source for source in sources[cut + 1:principled - 1] if "train(" in source]
-    assert len(trained_short) == 2, "only the naive network and the x1000 fix may be cut short"
-    assert not any(cell.outputs for cell in nb.cells)
-
-
-def _sequences_full_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sequences_full", paths.ROOT / "benchmarks" / "sequences_full.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
-
-
-def test_sequences_full_script_stops_before_exercise_3_only():
-    """benchmarks/sequences_full.py runs notebook 10 up to exercise 3's solution; its marker must still match."""
-    script = _sequences_full_script()
-    nb = script.prepare()
-    whole = [cell for cell in nbformat.read(script.NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
-    assert [cell.source for cell in nb.cells] == [cell.source for cell in whole[:len(nb.cells)]]
-    assert script.STOP_AT in whole[len(nb.cells)].source and len(whole) == len(nb.cells) + 1, \
-        "only the last code cell (exercise 3's solution) may be left out"
-    assert any("ledger.record(" in cell.source for cell in nb.cells)
-    assert not any(cell.outputs for cell in nb.cells)
-
-
-def test_sequences_full_script_halves_cover_every_training_cell(course_env):
-    """--part fixed / variable: together they train every model of the whole run, each ending with a summary."""
-    script = _sequences_full_script()
-    whole = [cell.source for cell in script.prepare("all").cells]
-    fixed = [cell.source for cell in script.prepare("fixed").cells]
-    variable = [cell.source for cell in script.prepare("variable").cells]
-    assert fixed[-1] == variable[-1] == script.SUMMARY
-    assert "model_heads.save_weights(" in fixed[-2], "the fixed half saves the five heads for the variable half"
-    assert fixed[:-2] == whole[:len(fixed) - 2] and script.VARIABLE_AT in whole[len(fixed) - 2]
-    assert [source for source in whole if source not in variable] == [
-        source for source in whole if any(marker in source for marker in
-                                          (script.GRU_TRAINING, script.AVERAGING, script.RESULTS))]
-    trainings = [source for source in whole if "train(" in source and "def " not in source]
-    assert len(trainings) == 3, "five heads, CNN + GRU, then the variable-length trainings"
-    assert all(source in fixed[:-1] + variable[:-1] for source in trainings)
-    assert "def warm_trunk(" in "".join(variable), "the random layout's five-head model needs the warm trunk"
-    with pytest.raises(ValueError, match="not a part"):
-        script.prepare("both")
-
-
-def test_sequences_full_variable_half_reuses_only_matching_saved_five_heads(course_env, capsys):
-    """The variable half loads the fixed half's five heads only when they were built by today's model cell."""
-    import json
-
-    script = _sequences_full_script()
-    weights, meta = script.saved_heads("full")
-    weights.parent.mkdir(parents=True)
-    weights.write_bytes(b"stand-in")
-    model_cell = next(cell.source for cell in script.prepare("all").cells if script.MODEL_CELLS in cell.source)
-
-    def heads_cell(source):
-        meta.write_text(json.dumps({"seconds": 123.0, "source": source}))
-        cells = [cell.source for cell in script.prepare("variable").cells]
-        return next(source for source in cells if script.HEADS_TRAINING in source), capsys.readouterr().out
-
-    cell, said = heads_cell(model_cell)
-    assert "reusing the five heads" in said and "train(" not in cell
-    assert f"model_heads.load_weights({str(weights)!r}); seconds_heads = 123.0" in cell
-    assert "pred_heads = read(model_heads, x_test)" in cell, "the rest of the cell runs as written"
-    cell, said = heads_cell(model_cell.replace("(32, 2)", "(32, 1)"))
-    assert "training them again" in said and script.TRAIN_LINE in cell
-
-
-def test_run_copy_reports_progress_and_keeps_the_copy_out_of_the_ledger(course_env, capsys):
-    """The benchmarks' partial runs: a line per cell, the printed text, failures named, runs/ untouched."""
-    import os
-
-    (course_env / "notebooks").mkdir()
-    nb = new_notebook(cells=[new_code_cell("import os\nprint('runs in', os.environ['COURSE_RUNS_DIR'])"),
-                             new_code_cell("raise ValueError('boom')"), new_code_cell("print(6 * 7)")],
-                      metadata={"kernelspec": runner.KERNELSPEC})
-    before = os.environ.get(paths.RUNS_DIR_VAR)
-    seconds = runner.run_copy(nb, course_env / "notebooks" / "99_copy.ipynb", "smoke", report_from=1)
-    out = capsys.readouterr().out
-    assert seconds > 0 and os.environ.get(paths.RUNS_DIR_VAR) == before, "the environment is restored"
-    assert "cell 1/3: import os" in out and "cell 3/3: print(6 * 7)" in out
-    assert "cell 2 failed: ValueError: boom" in out and "42" in out
-    ran_in = nb.cells[0].outputs[0]["text"].split("runs in ")[1].strip()
-    assert not ran_in.startswith(str(paths.runs_dir())), "the copy's ledger goes to a temporary folder"
-    assert "runs in" not in out, "only cells from report_from are reported"
-    kept = paths.runs_dir() / "smoke" / "partial" / "99_copy.ipynb"
-    assert nbformat.read(kept, as_version=4).cells[2].outputs[0]["text"].strip() == "42"
-    assert sorted(p.name for p in paths.runs_dir().rglob("*") if p.is_file()) == ["99_copy.ipynb"]

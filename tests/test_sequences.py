@@ -53,14 +53,15 @@ def test_random_layout_labels_match_the_digits_drawn():
     pixels = np.rint(x[..., 0] * 255).astype(int)
     for canvas, row in zip(pixels, y):
         drawn = {v for v in np.unique(canvas) if v and v % 20 == 0}  # block interiors keep their exact value
-        assert {20 * (d + 1) for d in row if d != BLANK} <= drawn
+        assert {20 * (d + 1) for d in row if d != BLANK} == drawn, "every digit labelled is drawn, and no other"
 
 
 def test_numbers_use_only_the_split_they_are_given():
     images, labels = fake_digits(200)
     keep = labels < 3  # a "split" holding only 0, 1 and 2
-    _, y = sequences.make_numbers(images[keep], labels[keep], 100, min_len=1, max_len=5, seed=0)
+    x, y = sequences.make_numbers(images[keep], labels[keep], 100, min_len=1, max_len=5, seed=0)
     assert set(np.unique(y)) <= {0, 1, 2, BLANK}
+    assert set(np.unique(np.rint(x * 255).astype(int))) <= {0, 20, 40, 60}, "only those digits' images are drawn"
 
 
 def test_digit_splits_never_mix(tiny_mnist, course_env):
@@ -101,8 +102,12 @@ def test_random_layout_keeps_every_digit_inside_and_boxes_tight():
             assert region[0].any() and region[-1].any() and region[:, 0].any() and region[:, -1].any()
             inside[y:y + h, x:x + w] = True
         assert not canvas[~inside].any(), "ink outside every box"
-        # the ink of all digits together is all there: the total ink equals the sum of the patches
-        assert canvas.any()
+        # every digit's ink is all there: the canvas is exactly its patches laid over each other
+        # (fake digits are solid blocks, and overlapping ink keeps the brighter of the two)
+        expected = np.zeros_like(canvas)
+        for (x, y, w, h), digit in zip(boxes, digits):
+            np.maximum(expected[y:y + h, x:x + w], digit.max(), out=expected[y:y + h, x:x + w])
+        np.testing.assert_array_equal(canvas, expected)
 
 
 def test_random_layout_breaks_the_fixed_columns():
@@ -128,6 +133,9 @@ def test_six_digit_numbers_fit_the_same_canvas():
     images, labels = fake_digits()
     x, y = sequences.make_numbers(images, labels, 10, min_len=6, max_len=6, layout="random", seed=0)
     assert x.shape == (10, 28, 140, 1) and y.shape == (10, 6) and (y != BLANK).all()
+    pixels = np.rint(x[..., 0] * 255).astype(int)
+    assert all({20 * (d + 1) for d in row} <= set(np.unique(canvas)) for canvas, row in zip(pixels, y)), \
+        "all six digits are drawn"
 
 
 def test_batches_are_generated_on_the_fly_and_reproducible():
@@ -141,6 +149,7 @@ def test_batches_are_generated_on_the_fly_and_reproducible():
     assert not np.array_equal(batches[1][0], first[0])  # a new epoch shows new numbers
     again = sequences.SequenceBatches(images, labels, batch_size=8, steps=3, seed=1, min_len=1, layout="random")
     np.testing.assert_array_equal(again[1][1], first[1])
+    np.testing.assert_array_equal(again[1][0], first[0])  # a new instance with the same seed: the same numbers
     shifted = sequences.SequenceBatches(images, labels, 8, 3, seed=1, target=lambda y: y + 1, min_len=1)
     np.testing.assert_array_equal(shifted[0][1], batches.maker(images, labels, 8, seed=np.random.default_rng([1, 0, 0]),
                                                                min_len=1)[1] + 1)
@@ -155,6 +164,7 @@ def test_array_batches_serve_fixed_sets_in_order_without_copying():
     assert [len(bx) for bx, _ in served] == [4, 4, 2]
     np.testing.assert_array_equal(np.concatenate([by for _, by in served]), y)
     assert all(np.shares_memory(bx, x) for bx, _ in served)  # views of the set, not copies
+    assert all(np.shares_memory(by, y) for _, by in served)
     only_x = sequences.ArrayBatches(x, batch_size=4)
     np.testing.assert_array_equal(only_x[2], x[8:])
     named = sequences.ArrayBatches(x, {"digits": y, "first": y[:, 0]}, batch_size=4)
@@ -235,7 +245,12 @@ def test_canvas_boxes_enclose_exactly_the_number(clutter):
 
 def test_canvas_numbers_are_scaled_and_labels_consistent():
     images, labels = fake_digits()
-    _, y, boxes = sequences.make_canvases(images, labels, 200, seed=1)
+    x, y, boxes = sequences.make_canvases(images, labels, 200, seed=1)
+    pixels = np.rint(x[..., 0] * 255).astype(int)
+    for canvas, row in zip(pixels, y):
+        n = int((row != BLANK).sum())
+        assert (row[n:] == BLANK).all(), "blanks only after the last digit"
+        assert {20 * (d + 1) for d in row[:n]} <= set(np.unique(canvas)), "each digit labelled is on the canvas"
     heights = boxes[:, 3]
     assert heights.min() < 30 < heights.max(), "numbers come in varied sizes"
     lengths = (y != BLANK).sum(axis=1)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
-from helpers import __main__ as cli
-from helpers import data, paths, profiles
+from helpers.machinery import cli
+from helpers import data
+from helpers.machinery import paths, profiles
 
 
 def test_every_course_variable_is_in_the_one_table():
     used = set()
-    for source in Path(paths.__file__).parent.glob("*.py"):
+    for source in (paths.ROOT / "helpers").rglob("*.py"):
         used |= set(re.findall(r"[\"'](COURSE_[A-Z_]+)[\"']", source.read_text()))
     assert {"COURSE_OFFLINE", "COURSE_SVHN", "COURSE_PHOTOS_DIR", "COURSE_DATA_URL"} <= used
     table = paths.__doc__
     missing = sorted(var for var in used if f"``{var}``" not in table)
-    assert not missing, f"document these in helpers/paths.py's table: {missing}"
+    assert not missing, f"document these in helpers/machinery/paths.py's table: {missing}"
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("YES", True), (" on ", True),

@@ -29,6 +29,7 @@ def test_boxes_enclose_each_digits_ink():
             inside[top:top + h, left:left + w] = True
             assert ink[inside].sum() == ink.sum(), "ink outside its box"
             assert ink[top, left:left + w].any() and ink[top + h - 1, left:left + w].any(), "box not tight"
+            assert ink[top:top + h, left].any() and ink[top:top + h, left + w - 1].any(), "box not tight"
             # the digit is visible in the photo: its box differs from the plate around it
             assert picture[top:top + h, left:left + w].std() > 5
 
@@ -80,5 +81,8 @@ def test_full_numbers_match_the_svhn_loader_layout(course_env):
         with Image.open(target / entry["name"]) as image:
             assert image.mode == "RGB"
             assert max(np.add(entry["left"], entry["width"])) <= image.width
+            assert max(np.add(entry["top"], entry["height"])) <= image.height
+            assert min(entry["left"]) >= 0 and min(entry["top"]) >= 0
+        assert all(0 <= d <= 9 for d in entry["label"])
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no temporary folder left"
     assert standin.full("test", 6, progress=False)[1] == entries

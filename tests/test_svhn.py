@@ -14,8 +14,9 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from helpers import files, svhn
+from helpers import data, files, svhn
 from helpers.data import DataError
+from svhn_fixtures import write_digit_struct
 
 ENTRIES = [  # one one-digit and two multi-digit numbers; 0 is stored as 10 in the file
     {"name": "1.png", "label": [5], "left": [10], "top": [4], "width": [9], "height": [20]},
@@ -28,8 +29,8 @@ ENTRIES = [  # one one-digit and two multi-digit numbers; 0 is stored as 10 in t
 def register(monkeypatch, path, name):
     """Point the official file table at a fixture: its real size and md5 under the official name."""
     official = svhn.FILES[name]
-    monkeypatch.setitem(svhn.FILES, name, svhn.SvhnFile(name, path.stat().st_size, files.md5_file(path),
-                                                        official.format, official.split))
+    monkeypatch.setitem(svhn.FILES, name, svhn.SvhnFile("svhn", name, files.md5_file(path), size=path.stat().st_size,
+                                                        format=official.format, split=official.split))
     return svhn.FILES[name]
 
 
@@ -47,7 +48,7 @@ def cropped_mat(tmp_path):
 def make_archive(path, split="test", extra_members=()):
     """A tiny official-layout archive: <split>/1.png..., <split>/digitStruct.mat."""
     struct = path.parent / "digitStruct.mat"
-    svhn.write_digit_struct(struct, ENTRIES)
+    write_digit_struct(struct, ENTRIES)
     with tarfile.open(path, "w:gz") as tar:
         for entry in ENTRIES:
             buf = io.BytesIO()
@@ -101,7 +102,7 @@ def test_truncated_and_damaged_files_name_both_checksums(course_env, cropped_mat
     local = course_env / "data" / "svhn" / file.name
     local.parent.mkdir(parents=True)
     local.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(DataError, match=rf"expected {file.size:,}.*--svhn-format 2"):
+    with pytest.raises(DataError, match=rf"has {file.size - 100:,} bytes, expected {file.size:,}.*--svhn-format 2"):
         svhn.fetch(file)
     damaged = bytearray(path.read_bytes())
     damaged[-5] ^= 0xFF
@@ -216,7 +217,7 @@ def test_a_finished_download_is_not_hashed_again(served, monkeypatch):
     def no_more_hashing(path, *args):
         raise AssertionError(f"{path} hashed again")
 
-    monkeypatch.setattr(svhn, "md5_file", no_more_hashing)
+    monkeypatch.setattr(data, "md5_file", no_more_hashing)
     assert svhn.fetch(file, url=url) == got
     got.write_bytes(got.read_bytes())  # touched: its stamp no longer matches, so it is hashed again
     with pytest.raises(AssertionError, match="hashed again"):
@@ -283,7 +284,7 @@ def test_truncated_archive_leaves_nothing(tmp_path):
 
 def test_digit_struct_round_trip_and_errors(tmp_path):
     path = tmp_path / "digitStruct.mat"
-    svhn.write_digit_struct(path, ENTRIES)
+    write_digit_struct(path, ENTRIES)
     assert svhn.parse_digit_struct(path) == ENTRIES
     assert svhn.parse_digit_struct(path, workers=2) == ENTRIES  # split across processes, order kept
     (tmp_path / "junk.mat").write_bytes(b"junk" * 100)
@@ -308,7 +309,7 @@ def damage(path, how):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_damaged_digit_struct_names_the_file_and_the_image(tmp_path, how, workers):
     path = tmp_path / "digitStruct.mat"
-    svhn.write_digit_struct(path, ENTRIES)
+    write_digit_struct(path, ENTRIES)
     damage(path, how)
     with pytest.raises(DataError, match=r"digitStruct.mat is damaged at image 3 \(3.png\)") as err:
         svhn.parse_digit_struct(path, workers=workers)
@@ -320,7 +321,7 @@ def test_workers_are_spawned_once_tensorflow_is_loaded(tmp_path, monkeypatch):
     import sys
 
     path = tmp_path / "digitStruct.mat"
-    svhn.write_digit_struct(path, ENTRIES)
+    write_digit_struct(path, ENTRIES)
     asked = []
     real = multiprocessing.get_context
     monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: asked.append(method) or real(method))
@@ -338,7 +339,7 @@ def test_file_table_and_formats():
 
 
 def test_data_command_lists_sizes_and_fails_clearly_offline(course_env, capsys):
-    from helpers.__main__ import main
+    from helpers.machinery.cli import main
 
     assert main(["data", "--svhn-format", "2", "--check"]) == 1  # nothing there: as the MNIST check
     captured = capsys.readouterr()

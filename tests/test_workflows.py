@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import paths
+from helpers.machinery import paths
 
 WORKFLOWS = sorted((paths.ROOT / ".github" / "workflows").glob("*.yml"))
 
@@ -23,7 +23,10 @@ def actionlint() -> str | None:
 def test_there_is_a_workflow_that_runs_the_readme_test_command_and_a_weekly_schedule():
     assert WORKFLOWS, "a workflow in .github/workflows"
     text = "\n".join(p.read_text() for p in WORKFLOWS)
-    assert "run: make test" in text and "schedule:" in text and "cron:" in text
+    assert "run: make test" in text and "make test" in (paths.ROOT / "README.md").read_text()
+    cron = next(line.split("cron:")[1].split("#")[0].strip().strip("\"'") for line in text.splitlines() if "cron:" in line)
+    _, _, day, month, weekday = cron.split()
+    assert day == month == "*" and weekday != "*", f"{cron!r} is not a weekly schedule"
     assert "macos-14" in text and "windows" in text and "00_mnist_data.ipynb" in text
 
 

@@ -27,7 +27,7 @@ DEFAULT = "standard"
 CELL_TIMEOUT = {"smoke": 600, "standard": 4 * 3600, "full": None}
 
 # lesson -> profile -> settings. Floors are the accuracy a run must reach to count: a guard that
-# the models learned, not the course's targets (README). `full` keeps the `standard` floors, raised
+# the models learned, not the course's targets (docs/results.md). `full` keeps the `standard` floors, raised
 # only where a `full` run was measured well above them (07: 99.62%; 08's members: 99.47-99.62%;
 # 09's students: 99.58% and 99.66%), so that hours of training are not thrown away over a tenth
 # of a percent (06 at `full`: 99.29%).

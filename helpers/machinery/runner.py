@@ -22,7 +22,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from tqdm.auto import tqdm
 
 from . import paths, profiles
-from .files import atomic_path, write_text_atomic
+from ..files import atomic_path, write_text_atomic
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -132,7 +132,7 @@ def native_log(path: Path, profile: str) -> Path:
     return paths.runs_dir() / profile / "logs" / f"{path.stem}.log"
 
 
-def _inline_figures() -> None:
+def leave_figures_to_the_kernel() -> None:
     """Leave matplotlib's backend to the kernel, which draws figures into the notebook.
 
     ``MPLBACKEND=Agg`` (usual in CI and in scripts) would otherwise reach the kernel through the
@@ -155,8 +155,7 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
     os.environ[profiles.PROFILE_VAR] = profile
     paths.absolutize_env()
     paths.offline()  # a bad COURSE_OFFLINE stops here, before a kernel starts
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    _inline_figures()
+    leave_figures_to_the_kernel()
     # What native libraries write straight to the kernel's stderr (TensorFlow's C++ start-up
     # notices, such as the oneDNN one that TF_CPP_MIN_LOG_LEVEL cannot silence) goes to a log
     # file instead of into the notebook; Python-level warnings still show in the cell.
@@ -198,84 +197,6 @@ def execute(path: Path, profile: str, timeout: int | None = ...) -> tuple[object
         raise RunError(f"{path.name} failed in cell {index} ({profile} profile): {what}\n"
                        f"The executed copy, with its outputs up to the failure, is in {failed}{native}") from err
     return nb, time.perf_counter() - start
-
-
-def execute_through(nb, folder: Path, profile: str, on_cell_executed=None) -> float:
-    """Execute the in-memory notebook ``nb`` in ``profile`` from ``folder``, past any failing cell.
-
-    Failing cells keep their traceback in their outputs and the next cell runs; native stderr is
-    dropped. ``on_cell_executed``, if given, is called as ``on_cell_executed(cell=..., cell_index=...,
-    execute_reply=...)`` after each cell (nbclient's hook: a long run can report its progress).
-    Returns the seconds taken. For the benchmarks that run altered copies of lessons
-    (``benchmarks/peak_memory.py``, ``benchmarks/localization_full.py``,
-    ``benchmarks/sequences_full.py``), never for the course itself.
-    """
-    os.environ[profiles.PROFILE_VAR] = profile
-    paths.absolutize_env()
-    _inline_figures()
-    client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
-                            extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(folder)}},
-                            on_cell_executed=on_cell_executed)
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as stderr:
-        client.execute(stderr=stderr)
-    return time.perf_counter() - start
-
-
-def run_copy(nb, notebook: Path, profile: str, report_from: int = 0) -> float:
-    """Execute ``nb``, an altered copy of ``notebook``, in ``profile``, and report what it printed.
-
-    The copy runs from the notebooks folder with its ledger and models in a temporary folder, so
-    the course report never mixes it with a whole run. One line per cell is printed as it finishes
-    (minutes so far and the cell's first line, then, from cell ``report_from`` on, what it printed
-    apart from the Keras progress lines); at the end, that text again for all those cells together
-    and any failing cell. The executed copy is kept
-    in ``runs/<profile>/partial/<notebook name>``. Returns the seconds taken. For
-    ``benchmarks/localization_full.py`` and ``benchmarks/sequences_full.py`` (notebooks 10 and 12
-    at `full`), never for the course itself.
-    """
-    import tempfile
-
-    keep = paths.runs_dir() / profile / "partial" / notebook.name
-    start = time.perf_counter()
-
-    def printed(cell):
-        """The text a cell printed, without the Keras progress lines."""
-        for out in cell.outputs:
-            text = out.get("text", "")
-            if text and "/step" not in text and not text.startswith("Epoch"):
-                yield text
-
-    def progress(cell, cell_index, execute_reply):
-        first = next((line for line in cell.source.splitlines() if line.strip()), "")
-        print(f"{(time.perf_counter() - start) / 60:6.1f} min  cell {cell_index + 1}/{len(nb.cells)}: {first[:60]}",
-              flush=True)
-        if cell_index >= report_from:  # figures as they come, in case the run is cut short
-            for text in printed(cell):
-                print("    " + text.rstrip("\n").replace("\n", "\n    "), flush=True)
-
-    saved = {var: os.environ.get(var) for var in (paths.RUNS_DIR_VAR, paths.MODELS_DIR_VAR)}
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ[paths.RUNS_DIR_VAR] = str(Path(scratch) / "runs")
-        os.environ[paths.MODELS_DIR_VAR] = str(Path(scratch) / "models")
-        try:
-            seconds = execute_through(nb, notebook.parent, profile, on_cell_executed=progress)
-        finally:
-            for var, value in saved.items():
-                if value is None:
-                    os.environ.pop(var, None)
-                else:
-                    os.environ[var] = value
-    with atomic_path(keep) as tmp:
-        nbformat.write(nb, tmp)
-    for index, cell in enumerate(nb.cells[report_from:], start=report_from):
-        for out in cell.outputs:
-            if out.get("output_type") == "error":
-                print(f"cell {index + 1} failed: {out['ename']}: {out['evalue']}")
-        for text in printed(cell):
-            print(text, end="")
-    print(f"{seconds / 60:.1f} minutes; the executed copy is in {keep}")
-    return seconds
 
 
 def run(notebooks: list[Path], profile: str, force: bool = False, in_place: bool = False,

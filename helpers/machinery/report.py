@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import ledger, paths, profiles
-from .files import atomic_path, write_text_atomic
+from ..files import atomic_path, write_text_atomic
 
 # Datasets whose figures are not the dataset their references were measured on: the stand-in's
 # references are real-SVHN figures, shown beside it but never subtracted from it.

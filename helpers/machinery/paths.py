@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # helpers/machinery/paths.py -> the project root
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
 PROFILE_VAR = "COURSE_PROFILE"

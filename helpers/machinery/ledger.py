@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import paths, profiles
-from .files import write_text_atomic
+from ..files import write_text_atomic
 
 FIELDS = ("notebook", "model", "metric", "value", "reference", "profile", "dataset", "seconds")
 # Measurements a platform may not offer (peak memory where the OS does not report it): a row of

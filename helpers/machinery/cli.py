@@ -1,0 +1,214 @@
+"""Command line: ``python -m helpers data | run | report | predict``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import data
+from . import paths, profiles
+
+
+def cmd_svhn(args) -> int:
+    """List the SVHN files of the chosen format(s) with their sizes, then fetch (or --check) them."""
+    from .. import svhn
+
+    chosen = svhn.files_for(args.svhn_format, args.extra)
+    total = sum(f.size for f in chosen if data.locate(f)[0] is None)
+    for name, source, size in svhn.status(args.svhn_format, args.extra):
+        print(f"svhn   {name:28} {source:10} {size:>9}")
+    if args.check or not total:
+        bad = 0
+        for file in chosen:
+            path, source = data.locate(file)
+            try:
+                if path is None:
+                    raise data.DataError(f"{file.name} is missing: run `{file.command}` to fetch it "
+                                         f"(or copy it into {svhn.folder()}).")
+                data.verify(path, file, source)
+            except data.DataError as err:
+                bad += 1
+                print(f"error: {err}", file=sys.stderr)
+        if bad:
+            print(f"{bad} SVHN file(s) missing or damaged.", file=sys.stderr)
+        return 1 if bad else 0
+    print(f"downloading {total / 1e9:.2f} GB from {svhn.URL} (resumes if interrupted; "
+          "SVHN is for non-commercial use, cite Netzer et al. 2011)")
+    try:
+        for file in chosen:
+            svhn.fetch(file)
+    except data.DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_data(args) -> int:
+    """Prefetch every dataset the course needs, or with --check only verify what is present."""
+    if args.svhn_format:
+        return cmd_svhn(args)
+    bad = 0
+    for dataset in data.DATASETS:
+        if not args.check:
+            try:
+                data.fetch(dataset)
+            except data.DataError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+        for name, source, status in data.check(dataset):
+            bad += status != "ok"
+            print(f"{dataset:6} {name:28} {source:10} {status}")
+    where = paths.mirror_dir()
+    print(f"data folder: {paths.data_dir()}" + (f" | mirror: {where}" if where else ""))
+    if bad:
+        print(f"{bad} file(s) missing or damaged; run `python -m helpers data` to fetch them.", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _seconds(text: str) -> int:
+    """``--cell-timeout``'s value: a whole number of seconds, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; give a whole number, "
+                                         "for example 7200, or 0 for no limit")
+    return value
+
+
+def cmd_run(args) -> int:
+    """Execute notebooks in course order and print the timing report."""
+    from . import runner
+
+    try:
+        args.profile = args.profile or profiles.name()
+        notebooks = runner.resolve(args.notebooks)
+        timeout = profiles.CELL_TIMEOUT[args.profile] if args.cell_timeout is None else (args.cell_timeout or None)
+        outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place,
+                              cell_timeout=timeout)
+    except (ValueError, runner.RunError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(runner.timing_report(outcomes, args.profile))
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Write the markdown table and one chart per dataset from the ledger."""
+    from . import report
+
+    try:
+        md, charts = report.build(args.profile or profiles.name())
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(md.read_text().split("\n![")[0])
+    print(f"wrote {md}" + "".join(f" and {png}" for png in charts))
+    return 0
+
+
+def _output_names(files: list[Path], out: Path) -> dict[Path, Path]:
+    """Where each photo's annotated copy goes: ``<stem>_read.png``, numbered when two photos share a stem."""
+    names, taken = {}, set()
+    for path in files:
+        stem, n = path.stem, 1
+        while (target := out / f"{stem}{'' if n == 1 else f'-{n}'}_read.png") in taken:
+            n += 1
+        taken.add(target)
+        names[path] = target
+    return names
+
+
+def cmd_predict(args) -> int:
+    """Read the house number in each photo; print it, its confidence and box; write annotated copies.
+
+    Exit status: 0 when at least one photo was read, 1 when none could be (every
+    input skipped, or no trained models); usage errors exit 2 (argparse).
+    """
+    from .. import models, photos
+    from ..files import atomic_path
+
+    files, skipped = photos.find(args.paths)
+    try:
+        locator, reader = models.load("svhn_locator"), models.load("svhn_number")
+    except models.MissingModel as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else paths.runs_dir() / "predictions"
+    targets = _output_names(files, out)
+    read = 0
+    for path in files:
+        try:
+            picture = photos.load(path)
+        except photos.PhotoError as err:
+            skipped.append((path, str(err)))
+            continue
+        result = photos.read_number(picture, locator, reader)
+        target = targets[path]
+        with atomic_path(target) as tmp:
+            photos.annotate(picture, result).save(tmp, format="PNG")
+        read += 1
+        x, y, w, h = result["box"]
+        print(f"{path}: {result['number'] or '(nothing)'}  confidence {result['confidence']:.2f}  "
+              f"box x={x} y={y} w={w} h={h}  -> {target}")
+    for path, reason in skipped:
+        print(f"{path}: skipped ({reason})")
+    card = models.card("svhn_number")
+    if card.get("dataset") == "svhn-standin":
+        print("note: these models were trained on the offline stand-in, not on SVHN; expect misreads on real photos.")
+    if card.get("profile") == "smoke":
+        print("note: these models come from a smoke run (CI-sized, seconds of training) and read almost nothing; "
+              "train them properly with `python -m helpers run --profile standard 14`.")
+    if not read:
+        print(f"error: no photo could be read ({len(skipped)} skipped); give image files (JPEG, PNG, ...) "
+              "or folders holding them.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description="Digit-recognition course tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("data", help="prefetch the datasets (for offline workshops) or --check them")
+    p.add_argument("--check", action="store_true", help="verify files already present; download nothing")
+    p.add_argument("--svhn-format", choices=("1", "2", "both"),
+                   help="SVHN instead of MNIST: 1 = whole numbers (0.7 GB), 2 = cropped digits (0.25 GB), both")
+    p.add_argument("--extra", action="store_true", help="with --svhn-format: also the large 'extra' split (3.3 GB)")
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("run", help="execute notebooks in course order")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 01 or 01_linear_model (default: all)")
+    p.add_argument("--profile", choices=profiles.PROFILES,
+                   help=f"run profile (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
+    p.add_argument("--force", action="store_true", help="re-run notebooks even if unchanged")
+    p.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/ (refresh commits)")
+    p.add_argument("--cell-timeout", type=_seconds, metavar="SECONDS",
+                   help="longest a cell may run, 0 for no limit (default per profile: "
+                        + ", ".join(f"{k} {v or 'none'}" for k, v in profiles.CELL_TIMEOUT.items()) + ")")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="ledger -> markdown table and one chart per dataset")
+    p.add_argument("--profile", choices=profiles.PROFILES,
+                   help=f"whose ledger (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("predict", help="read house numbers in your photos (models from notebooks 13-14)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
+    p.add_argument("--out", default=None,
+                   help="where annotated copies go (default: runs/predictions)")
+    p.set_defaults(func=cmd_predict)
+
+    args = parser.parse_args(argv)
+    try:
+        paths.absolutize_env()
+        return args.func(args)
+    except paths.SettingError as err:  # a bad COURSE_* value, met by the command that needs it
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
