@@ -168,6 +168,28 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_student(args) -> int:
+    """Write the student edition (solutions removed, outputs cleared, an answer cell per exercise)."""
+    from . import student
+
+    try:
+        written = student.build(Path(args.out) if args.out else None)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote the student edition of {len(written)} notebooks to {written[0].parent}")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    """What is ready and what is not, with the fix for each problem (exit 1 when something essential is missing)."""
+    from . import doctor
+
+    checks = doctor.run()
+    print(doctor.report(checks))
+    return 1 if any(not c.ok and c.essential for c in checks) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Digit-recognition course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -200,6 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None,
                    help="where annotated copies go (default: runs/predictions)")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("doctor", help="what is ready and what is not (Python, packages, TensorFlow, data, models)")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("student", help="write the student edition: no solutions, no outputs, answer cells")
+    p.add_argument("--out", default=None, help="where it goes (default: student/, replaced as a whole)")
+    p.set_defaults(func=cmd_student)
 
     args = parser.parse_args(argv)
     try:
