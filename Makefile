@@ -73,6 +73,7 @@ check-offline:
 	$(PYTHON) -m venv $(OFFLINE_VENV)
 	$(OFFLINE_VENV)/bin/python -m pip install --quiet --no-index --find-links $(WHEELHOUSE) -r requirements.txt -e .
 	$(OFFLINE_VENV)/bin/python -m helpers doctor || true
+	@$(OFFLINE_VENV)/bin/python -m helpers data --check >/dev/null || { echo "no verified MNIST in data/ or COURSE_DATA_MIRROR: run make data (online) or set the mirror"; exit 1; }
 	COURSE_PROFILE=smoke COURSE_OFFLINE=1 $(OFFLINE_VENV)/bin/python -m pytest notebooks/00_mnist_data.ipynb \
 		--nbval-lax --nbval-current-env -q -p no:cacheprovider
 

@@ -54,13 +54,19 @@ def atomic_dir(dest: Path) -> Iterator[Path]:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # as an ordinary folder would be, not mkdtemp's owner-only 0700
+    old = dest.with_name(f".{dest.name}.old")
     try:
         yield tmp
+        shutil.rmtree(old, ignore_errors=True)
         if dest.exists():
-            shutil.rmtree(dest)
+            os.replace(dest, old)  # two renames: the old folder stays whole until the new one is in place
         os.replace(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -151,4 +157,7 @@ def download_resumable(url: str, dest: Path, size: int | None = None, desc: str 
             while chunk := response.read(1 << 20):
                 out.write(chunk)
                 bar.update(len(chunk))
+    if size is not None and part.stat().st_size < size:  # the connection closed early without an error
+        raise ConnectionError(f"the download stopped at {part.stat().st_size:,} of {size:,} bytes; "
+                              f"{part.name} is kept and resumes next time")
     return part

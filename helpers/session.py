@@ -6,10 +6,10 @@ import logging
 import sys
 
 from . import data
-from .machinery import profiles
+from .machinery import paths, profiles
 
 SEED = 42
-MIN_PYTHON = (3, 11)  # as pyproject.toml's requires-python: numpy 2.4 and scipy 1.17 need it
+MIN_PYTHON = paths.MIN_PYTHON
 
 
 def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profiles.Profile:

@@ -106,7 +106,7 @@ def fetch(file: SvhnFile, url: str = URL) -> Path:
         raise DataError(f"Could not download {file.name} from {url}: {err}. A partial download is kept as "
                         f"{dest.name}.part and resumes next time; offline, use the stand-in.") from err
     try:
-        data.verify(part, file)
+        data.verify(part, file, "download")
     except DataError as err:
         part.unlink(missing_ok=True)
         raise DataError(f"Downloaded {file.name} failed its check and was deleted: {err}") from err

@@ -58,6 +58,8 @@ def _windows_peak_bytes() -> int:
     counters.cb = ctypes.sizeof(Counters)
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    kernel32.K32GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+    kernel32.K32GetProcessMemoryInfo.restype = wintypes.BOOL
     if not kernel32.K32GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
         raise OSError(ctypes.get_last_error(), "GetProcessMemoryInfo failed")
     return counters.PeakWorkingSetSize
@@ -75,9 +77,11 @@ def peak_memory_gib() -> float:
     try:
         import resource
     except ImportError:  # Windows has no resource module
+        import ctypes
+
         try:
             return _windows_peak_bytes() / 2**30
-        except (OSError, AttributeError, ValueError):
+        except (OSError, AttributeError, ValueError, ctypes.ArgumentError):  # ArgumentError is no OSError
             return math.nan
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**30 if sys.platform == "darwin" else peak / 2**20  # bytes on macOS, KiB on Linux

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from check_platforms import ROOT, SOURCE_ONLY, TARGETS, Requirement, for_target, requirements
+from check_platforms import GPU_SWAP, ROOT, SOURCE_ONLY, TARGETS, Requirement, for_target, requirements
 
 BUILD = ["setuptools>=77"]  # pyproject.toml's build backend, for the editable install
 
@@ -39,7 +39,11 @@ def download(target: str, python: str, out: Path, reqs: list[Requirement]) -> No
         pip_download([*map(str, reqs), *BUILD], out, [])
         return
     platforms, env = TARGETS[target]
-    lines = for_target(reqs, env, python) + BUILD
+    lines = for_target(reqs, env, python)
+    if target.endswith("-gpu"):  # README's GPU recipe: the CUDA build in place of the CPU-only one
+        lines = [GPU_SWAP.get(Requirement(line).name, Requirement(line).name) + str(Requirement(line).specifier)
+                 for line in lines]
+    lines += BUILD
     tags = [arg for tag in platforms for arg in ("--platform", tag)]
     common = ["--python-version", python, "--implementation", "cp", *tags]
     binary = [line for line in lines if Requirement(line).name not in SOURCE_ONLY]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from helpers import session
+from helpers.machinery import paths
 from helpers.machinery import cli, doctor
 
 
@@ -35,8 +35,22 @@ def test_wrong_package_versions_and_an_old_python_are_named(course_env, tiny_mni
     packages = doctor.check_packages()
     [numpy] = [c for c in packages if c.name == "numpy"]
     assert not numpy.ok and "the course pins ==2.4.6" in numpy.found and "make setup" in numpy.fix
-    monkeypatch.setattr(session, "MIN_PYTHON", (99, 0))
+    monkeypatch.setattr(paths, "MIN_PYTHON", (99, 0))
     python = doctor.check_python()
     assert not python.ok and python.essential and "Python 99.0 or newer" in python.fix
     text = doctor.report([python, *packages])
     assert "ERR Python" in text and "--  numpy" in text and "not ready: 1 problem(s)" in text
+
+
+def test_a_gpu_tensorflow_build_and_missing_test_tools_are_not_errors(monkeypatch):
+    real = metadata.version
+
+    def version(name):
+        if name.replace("_", "-") in ("tensorflow-cpu", "pytest", "nbval"):
+            raise metadata.PackageNotFoundError(name)
+        return "2.21.0" if name == "tensorflow" else real(name)
+
+    monkeypatch.setattr(metadata, "version", version)
+    checks = {c.name: c for c in doctor.check_packages()}
+    assert "tensorflow-cpu" not in checks, "the GPU recipe's tensorflow stands in for tensorflow-cpu"
+    assert not checks["pytest"].ok and not checks["pytest"].essential and not checks["nbval"].essential

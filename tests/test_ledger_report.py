@@ -158,3 +158,21 @@ def test_ledger_file_is_json_with_profile(course_env):
     ledger.record("01_linear_model", ROWS, profile="standard")
     payload = json.loads(ledger.ledger_path("standard").read_text())
     assert payload["profile"] == "standard" and len(payload["rows"]) == 2
+
+
+def test_atomic_dir_keeps_the_old_folder_whole_on_error_and_gives_ordinary_permissions(tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError):
+        with files.atomic_dir(dest) as tmp:
+            (tmp / "half.txt").write_text("half")
+            raise RuntimeError("boom")
+    assert [p.name for p in dest.iterdir()] == ["old.txt"] and [p.name for p in tmp_path.iterdir()] == ["out"]
+    with files.atomic_dir(dest) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in dest.iterdir()] == ["new.txt"] and [p.name for p in tmp_path.iterdir()] == ["out"]
+    if os.name == "posix":
+        umask = os.umask(0)
+        os.umask(umask)
+        assert dest.stat().st_mode & 0o777 == 0o777 & ~umask

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -285,3 +287,8 @@ def test_predict_never_overwrites_a_copy_when_two_photos_share_a_stem(photo_env,
     printed = capsys.readouterr().out
     assert printed.count("-> ") == 3 and len({line.split("-> ")[1] for line in printed.splitlines()
                                                if "-> " in line}) == 3
+
+
+def test_output_names_differ_by_more_than_case():
+    names = cli._output_names([Path("a/IMG_1.jpg"), Path("b/img_1.png")], Path("out"))
+    assert [p.name for p in names.values()] == ["IMG_1_read.png", "img_1-2_read.png"]

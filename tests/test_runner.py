@@ -138,3 +138,9 @@ def test_cell_limits_leave_full_runs_unbounded():
     assert set(profiles.CELL_TIMEOUT) == set(profiles.PROFILES)
     assert profiles.CELL_TIMEOUT["full"] is None, "full trains for hours in one cell on a CPU"
     assert profiles.CELL_TIMEOUT["smoke"] < profiles.CELL_TIMEOUT["standard"]
+
+
+def test_death_causes_name_windows_codes_too():
+    assert "access violation" in runner._death_cause(0xC0000005)
+    assert "out of memory" in runner._death_cause(0xC0000017) and "out of memory" in runner._death_cause(-9)
+    assert runner._death_cause(None).startswith("the kernel process ended")

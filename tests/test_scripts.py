@@ -38,3 +38,10 @@ def test_a_wheelhouse_for_another_platform_is_binary_only_but_for_source_only_pa
     wheelhouse.download("host", "3.11", tmp_path, reqs)
     [(host, host_args)] = calls
     assert host_args == [] and "setuptools>=77" in host, "this machine: pip evaluates the markers itself"
+
+
+def test_the_gpu_wheelhouse_gets_the_cuda_build(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(wheelhouse, "pip_download", lambda lines, out, extra: calls.append(lines))
+    wheelhouse.download("linux-x86_64-gpu", "3.11", tmp_path, check_platforms.requirements(paths.ROOT / "requirements.txt"))
+    assert "tensorflow[and-cuda]==2.21.0" in calls[0] and not any(l.startswith("tensorflow-cpu") for l in calls[0])

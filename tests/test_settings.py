@@ -57,9 +57,9 @@ def test_relative_paths_become_absolute_for_every_path_variable(monkeypatch, tmp
 
 def test_a_bad_profile_stops_only_the_commands_that_use_one(course_env, tiny_mnist, monkeypatch, capsys):
     monkeypatch.setenv(profiles.PROFILE_VAR, "quick")
-    assert cli.main(["run", "00"]) == 1
+    assert cli.main(["run", "00"]) == 2
     assert "COURSE_PROFILE='quick' is not a run profile" in capsys.readouterr().err
-    assert cli.main(["report"]) == 1
+    assert cli.main(["report"]) == 2
     assert "COURSE_PROFILE='quick'" in capsys.readouterr().err
     assert cli.main(["data", "--check"]) == 1  # nothing present, but the command itself runs
     assert "missing" in capsys.readouterr().out

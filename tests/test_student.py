@@ -75,3 +75,12 @@ def test_a_notebook_without_exercises_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", folder)
     with pytest.raises(ValueError, match="no '## Exercises' section"):
         student.build(tmp_path / "out")
+
+
+def test_a_folder_that_is_not_an_edition_is_never_replaced(tmp_path, capsys):
+    precious = tmp_path / "Desktop"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    assert cli.main(["student", "--out", str(precious)]) == 1
+    assert "is not a student edition" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["thesis.tex"]

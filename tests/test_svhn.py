@@ -390,3 +390,14 @@ def test_unreachable_server_falls_back_and_env_var_chooses(course_env, monkeypat
 def test_reachable_says_no_for_a_closed_port():
     svhn._reachable.cache_clear()
     assert svhn._reachable("http://127.0.0.1:9/", timeout=1) is False
+
+
+def test_a_download_cut_short_is_kept_to_resume_not_deleted(served, monkeypatch, server):
+    file, content, url, part = served
+    root, _ = server
+    (root / file.name).write_bytes(content[:5000])  # the connection closes after 5,000 bytes, without an error
+    with pytest.raises(DataError, match="stopped at 5,000 of .* resumes next time"):
+        svhn.fetch(file, url=url)
+    assert part.read_bytes() == content[:5000], "the partial download is kept"
+    (root / file.name).write_bytes(content)
+    assert svhn.fetch(file, url=url).read_bytes() == content and RangeHandler.requests[-1] == "bytes=5000-"

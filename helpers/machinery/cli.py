@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import data
 from . import paths, profiles
 
 
 def cmd_svhn(args) -> int:
     """List the SVHN files of the chosen format(s) with their sizes, then fetch (or --check) them."""
-    from .. import svhn
+    from .. import data, svhn
 
     chosen = svhn.files_for(args.svhn_format, args.extra)
     total = sum(f.size for f in chosen if data.locate(f)[0] is None)
@@ -48,6 +47,8 @@ def cmd_data(args) -> int:
     """Prefetch every dataset the course needs, or with --check only verify what is present."""
     if args.svhn_format:
         return cmd_svhn(args)
+    from .. import data
+
     bad = 0
     for dataset in data.DATASETS:
         if not args.check:
@@ -62,7 +63,8 @@ def cmd_data(args) -> int:
     where = paths.mirror_dir()
     print(f"data folder: {paths.data_dir()}" + (f" | mirror: {where}" if where else ""))
     if bad:
-        print(f"{bad} file(s) missing or damaged; run `python -m helpers data` to fetch them.", file=sys.stderr)
+        print(f"{bad} file(s) missing or damaged: delete the damaged ones listed above, then run "
+              "`python -m helpers data` to fetch what is missing.", file=sys.stderr)
     return 1 if bad else 0
 
 
@@ -88,6 +90,8 @@ def cmd_run(args) -> int:
         timeout = profiles.CELL_TIMEOUT[args.profile] if args.cell_timeout is None else (args.cell_timeout or None)
         outcomes = runner.run(notebooks, args.profile, force=args.force, in_place=args.in_place,
                               cell_timeout=timeout)
+    except paths.SettingError:
+        raise  # main() reports a bad COURSE_* value with exit status 2, as for every command
     except (ValueError, runner.RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -101,6 +105,8 @@ def cmd_report(args) -> int:
 
     try:
         md, charts = report.build(args.profile or profiles.name())
+    except paths.SettingError:
+        raise
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -114,9 +120,10 @@ def _output_names(files: list[Path], out: Path) -> dict[Path, Path]:
     names, taken = {}, set()
     for path in files:
         stem, n = path.stem, 1
-        while (target := out / f"{stem}{'' if n == 1 else f'-{n}'}_read.png") in taken:
+        # casefold: IMG_1 and img_1 are one file name on macOS and Windows
+        while str(target := out / f"{stem}{'' if n == 1 else f'-{n}'}_read.png").casefold() in taken:
             n += 1
-        taken.add(target)
+        taken.add(str(target).casefold())
         names[path] = target
     return names
 

@@ -23,6 +23,19 @@ MIN_MEMORY_GIB = 4.0  # the heaviest standard notebook peaks at about 3 GiB (doc
 MIN_DISK_GIB = 3.0  # the stand-in's photos, models and runs; real SVHN needs about 1 GB more
 
 
+# What the lessons import: missing, a notebook fails. The rest of requirements.txt runs the notebooks
+# and the tests (nbclient, pytest, nbval, ...), which a hosted notebook (Colab) does without.
+LESSON_PACKAGES = {"keras", "numpy", "scipy", "scikit-learn", "matplotlib", "idx2numpy", "h5py", "pillow", "tqdm"}
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
 @dataclass
 class Check:
     """One line of the report: what was checked, what was found, and the fix when it is not right."""
@@ -46,11 +59,9 @@ def _pins() -> list:
 
 
 def check_python() -> Check:
-    from ..session import MIN_PYTHON
-
     version = ".".join(map(str, sys.version_info[:3]))
-    need = ".".join(map(str, MIN_PYTHON))
-    return Check("Python", sys.version_info >= MIN_PYTHON, f"{version} ({sys.executable})",
+    need = ".".join(map(str, paths.MIN_PYTHON))
+    return Check("Python", sys.version_info >= paths.MIN_PYTHON, f"{version} ({sys.executable})",
                  f"install Python {need} or newer (python.org), then `make setup`")
 
 
@@ -58,11 +69,17 @@ def check_packages() -> list[Check]:
     """One line when every pinned package is there at its pin; otherwise a line per problem."""
     pins, checks = _pins(), []
     for req in pins:
+        name = req.name
+        if name.startswith("tensorflow"):  # tensorflow-cpu, tensorflow or a GPU build: any of them will do
+            name = next((n for n in ("tensorflow-cpu", "tensorflow", "tensorflow-macos") if _installed(n)), name)
         try:
-            have = metadata.version(req.name)
+            have = metadata.version(name)
         except metadata.PackageNotFoundError:
-            checks.append(Check(req.name, False, "not installed", "run `make setup` (or `pip install -r requirements.txt -e .`)"))
+            checks.append(Check(req.name, False, "not installed", "run `make setup` (or `pip install -r requirements.txt "
+                                "-e .`)", essential=req.name in LESSON_PACKAGES or name.startswith("tensorflow")))
             continue
+        if name != req.name:
+            continue  # another TensorFlow build than the pinned one (the GPU recipe): check_tensorflow tells
         right = req.specifier.contains(have, prereleases=True)
         if not right:
             checks.append(Check(req.name, False, f"{have}, the course pins {req.specifier}",
@@ -106,8 +123,10 @@ class _quiet_native_stderr:
 
 
 def check_data() -> list[Check]:
-    from .. import data, svhn
-
+    try:
+        from .. import data, svhn
+    except ImportError as err:  # a broken install: the package lines above say what is missing
+        return [Check("data", False, f"cannot be checked ({err})", "run `make setup` first")]
     checks = []
     for name, source, status in data.check("mnist"):
         if status == "ok":
@@ -124,8 +143,10 @@ def check_data() -> list[Check]:
 
 
 def check_models() -> list[Check]:
-    from .. import models
-
+    try:
+        from .. import models
+    except ImportError:
+        return []
     return [Check(f"model {name}", models.path(name).exists(),
                   "present" + (f" ({models.card(name).get('profile', '?')} profile)" if models.path(name).exists() else "")
                   if models.path(name).exists() else "not trained yet",
@@ -163,7 +184,8 @@ def check_resources() -> list[Check]:
     memory = available_memory_gib()
     disk = shutil.disk_usage(paths.ROOT).free / 2**30
     return [Check("memory", memory is None or memory >= MIN_MEMORY_GIB,
-                  "unknown" if memory is None else f"{memory:.1f} GiB available",
+                  "unknown" if memory is None else
+                  f"{memory:.1f} GiB {'in all (macOS: free memory is not read)' if sys.platform == 'darwin' else 'available'}",
                   f"close other programs: the standard profile needs about {MIN_MEMORY_GIB:.0f} GiB "
                   "(COURSE_PROFILE=smoke needs less)", essential=False),
             Check("disk", disk >= MIN_DISK_GIB, f"{disk:.1f} GiB free in {paths.ROOT.name}/",

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # helpers/machinery/paths.py -> the project root
 NOTEBOOKS_DIR = ROOT / "notebooks"
 
+MIN_PYTHON = (3, 11)  # as pyproject.toml's requires-python: numpy 2.4 and scipy 1.17 need it
+
 PROFILE_VAR = "COURSE_PROFILE"
 DATA_DIR_VAR = "COURSE_DATA_DIR"
 MIRROR_VAR = "COURSE_DATA_MIRROR"

@@ -124,7 +124,9 @@ def _death_cause(returncode: int | None) -> str:
             return ("it crashed (SIGSEGV, a segmentation fault inside a native library such as TensorFlow); "
                     "run the notebook again, and if it repeats, reinstall the pinned packages (`make setup`)")
         return f"it was stopped by {name}"
-    return f"it exited with status {returncode}" + (" (out of memory on Windows)" if returncode == 3221225477 else "")
+    windows = {0xC0000005: " (an access violation inside a native library, Windows' segmentation fault)",
+               0xC0000017: " (out of memory on Windows: close other programs, or run COURSE_PROFILE=smoke)"}
+    return f"it exited with status {returncode}" + windows.get(returncode % 2**32, "")
 
 
 def native_log(path: Path, profile: str) -> Path:

@@ -70,9 +70,15 @@ def build(out: Path | None = None) -> list[Path]:
     """Write the student edition of every course notebook into ``out`` (default ``student/``); return the files.
 
     The folder is replaced as a whole, and only once every notebook is written
-    (a failure leaves the previous edition as it was).
+    (a failure leaves the previous edition as it was); a folder that holds
+    anything but an earlier edition is refused, never replaced.
     """
     out = Path(out) if out else paths.ROOT / "student"
+    readme = out / "README.md"
+    if out.exists() and any(out.iterdir()) and not (readme.exists() and readme.read_text(encoding="utf-8")
+                                                     .startswith("# Student edition")):
+        raise ValueError(f"{out} exists and is not a student edition: choose an empty or new folder with --out "
+                         "(the edition replaces the whole folder)")
     notebooks = runner.course_notebooks()
     with atomic_dir(out) as tmp:
         for path in notebooks:
