@@ -21,7 +21,7 @@ ifdef COURSE_DATA_MIRROR
 export COURSE_DATA_MIRROR := $(abspath $(COURSE_DATA_MIRROR))
 endif
 
-.PHONY: setup data course test unit notebooks report student student-test wheelhouse check-offline doctor clean
+.PHONY: setup data course test unit notebooks report student student-test wheelhouse check-offline doctor app clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ report: setup
 
 doctor: setup
 	$(BIN)/python -m helpers doctor
+
+# The live app (notebook 16): camera, draw and upload tabs on http://127.0.0.1:8765/.
+app: setup
+	$(BIN)/python -m helpers app
 
 # The student edition (no solutions, no outputs, an answer cell per exercise) in student/.
 student: setup

@@ -262,21 +262,33 @@ def check(dataset: str = "mnist") -> list[tuple[str, str, str]]:
     return rows
 
 
+def mnist_statistics() -> tuple[float, float]:
+    """Mean and standard deviation of the 55,000 training-split pixels (0-255), as Python floats.
+
+    The statistics :func:`load_mnist_splits` standardizes with (taught in
+    ``00_mnist_data``); ``07_learning_rate_annealing`` stores them on its saved
+    model's card, so that ``python -m helpers app`` prepares drawings the same way.
+    """
+    (x_full, y_full), _ = load_mnist()
+    (x_train, _), _ = split_validation(x_full, y_full)
+    return float(x_train.mean()), float(x_train.std())
+
+
 def load_mnist_splits(train_size: int | None = None, channel_axis: bool = False, eval_size: int | None = None):
     """MNIST ready to train on: ``(x_train, y_train), (x_valid, y_valid), (x_test, y_test)``.
 
     55,000 / 5,000 / 10,000 images (``train_size`` keeps only the first
     training images, for the smaller profiles), standardized with the mean and
-    standard deviation of the 60,000 training images as taught in
-    ``00_mnist_data``, float32. ``eval_size`` keeps only the first validation
+    standard deviation of the 55,000 training-split images (never the
+    validation or test images) as taught in ``00_mnist_data``, float32. ``eval_size`` keeps only the first validation
     and test images (the ``smoke`` profile, to stay fast; always the same
     images). ``channel_axis=True`` adds the trailing channel
     axis convolutions expect, ``(N, 28, 28, 1)``. Labels stay integer digits.
     Used from ``02_dense_networks`` on.
     """
     (x_full, y_full), (x_test, y_test) = load_mnist()
-    mean, std = float(x_full.mean()), float(x_full.std())  # Python floats keep float32 arrays float32
     (x_train, y_train), (x_valid, y_valid) = split_validation(x_full, y_full)
+    mean, std = float(x_train.mean()), float(x_train.std())  # Python floats keep float32 arrays float32
     x_train, y_train = x_train[:train_size], y_train[:train_size]
     x_valid, y_valid, x_test, y_test = x_valid[:eval_size], y_valid[:eval_size], x_test[:eval_size], y_test[:eval_size]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 
 
@@ -48,15 +49,18 @@ def plot_history(histories: dict, metrics=("loss", "accuracy"), title: str | Non
             hist = getattr(hist, "history", hist)
             epochs = np.arange(1, len(hist[metric]) + 1)
             color = f"C{i}"
-            ax.plot(epochs, hist[metric], "-", color=color, label=f"{name} (train)")
+            marker = "o" if len(epochs) <= 5 else None  # a short run: show the points, not a line between two
+            ax.plot(epochs, hist[metric], "-", color=color, marker=marker, label=f"{name} (train)")
             if f"val_{metric}" in hist:
-                ax.plot(epochs, hist[f"val_{metric}"], "--", color=color, label=f"{name} (validation)")
+                ax.plot(epochs, hist[f"val_{metric}"], "--", color=color, marker=marker,
+                        label=f"{name} (validation)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         if metric == "loss":
             ax.set_yscale("log")
         ax.set_title(metric)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -92,12 +96,13 @@ def plot_confusion_matrix(y_true, y_pred, title: str = "Confusion matrix (test s
     matrix = confusion_matrix(y_true, y_pred)
     off = matrix.copy()
     np.fill_diagonal(off, 0)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.imshow(off, cmap="Reds")
+    fig, ax = plt.subplots(figsize=(6, 5.5))
+    ax.imshow(off, cmap="Reds", vmin=0, vmax=max(off.max(), 1))
+    dark = off > 0.6 * max(off.max(), 1)  # white text on the darkest cells, black elsewhere
     for t in range(matrix.shape[0]):
         for p in range(matrix.shape[1]):
-            ax.text(p, t, matrix[t, p], ha="center", va="center", fontsize=7,
-                    color="grey" if t == p else "black")
+            ax.text(p, t, matrix[t, p], ha="center", va="center", fontsize=9,
+                    color="dimgrey" if t == p else ("white" if dark[t, p] else "black"))
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted")

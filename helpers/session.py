@@ -35,7 +35,7 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
                            "Run `pip install -r requirements.txt`.")
     keras.utils.set_random_seed(seed)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # e.g. retracing notices when models are compared
-    mpl.rcParams.update({"figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3,
+    mpl.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
                          "axes.spines.top": False, "axes.spines.right": False,
                          "image.cmap": "gray_r", "font.size": 11})
 

@@ -142,10 +142,12 @@ def test_load_mnist_splits_standardizes_and_subsets(course_env, tiny_mnist, monk
     assert x_va.shape == (3, 28, 28, 1) and x_te.shape == (3, 28, 28, 1)
     np.testing.assert_array_equal(y_va, arrays["train_labels"][8:11])
     np.testing.assert_array_equal(y_te, [7, 2, 1])
-    full = arrays["train_images"].astype(np.float64)
+    # the statistics come from the 8 training-split images, not the validation images
+    full = arrays["train_images"][:8].astype(np.float64)
+    assert full.mean() != arrays["train_images"].astype(np.float64).mean()
     expected = (arrays["train_images"][0] - full.mean()) / full.std()
     np.testing.assert_allclose(x_tr[0, ..., 0], expected, rtol=1e-5, atol=1e-5)
-    # validation and test images use the training images' statistics too, never their own
+    # validation and test images use the training split's statistics too, never their own
     np.testing.assert_allclose(x_va[..., 0], (arrays["train_images"][8:11] - full.mean()) / full.std(),
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(x_te[..., 0], (arrays["test_images"][:3] - full.mean()) / full.std(),

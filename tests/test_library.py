@@ -53,7 +53,25 @@ def public_functions(module: str):
             yield node.name, ast.get_docstring(node) or ""
 
 
-@pytest.mark.parametrize("module", [m for m in LIBRARY if m != "files"])
+APP = sorted(f"app/{p.stem}" for p in (HELPERS / "app").glob("*.py"))  # the live app: notebook 16
+
+
+@pytest.mark.parametrize("module", [m for m in LIBRARY if m != "files"] + APP)
 def test_every_public_function_names_the_notebook_that_teaches_or_uses_it(module):
     unnamed = [name for name, doc in public_functions(module) if not NAMES_A_NOTEBOOK.search(doc)]
     assert not unnamed, f"helpers/{module}.py: say which notebook teaches or uses {unnamed}"
+
+
+def test_a_saved_model_with_keras_random_shear_loads(tmp_path, monkeypatch):
+    """Keras 3.15 saves RandomShear's factor as a range its constructor refuses; models.load copes."""
+    import keras
+
+    from helpers import models
+
+    monkeypatch.setenv("COURSE_MODELS_DIR", str(tmp_path))
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.RandomShear(0.1, 0.1), keras.layers.Flatten(),
+                              keras.layers.Dense(10)])
+    models.save(model, "mnist_digit", profile="test")
+    loaded = models.load("mnist_digit")
+    assert loaded.layers[0].x_factor == (-0.1, 0.1) and loaded.count_params() == model.count_params()
+    assert "from_config" not in keras.layers.RandomShear.__dict__  # the class is left as it was

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers data | run | report | predict``."""
+"""Command line: ``python -m helpers data | run | report | predict | app | doctor | student``."""
 
 from __future__ import annotations
 
@@ -197,6 +197,19 @@ def cmd_doctor(args) -> int:
     return 1 if any(not c.ok and c.essential for c in checks) else 0
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def cmd_app(args) -> int:
+    """Serve the live app until Ctrl-C."""
+    from .. import app
+
+    return app.serve(args.host, args.port, open_browser=not args.no_browser)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Digit-recognition course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -229,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None,
                    help="where annotated copies go (default: runs/predictions)")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("app", help="the live app: read house numbers from your webcam, digits you draw (notebook 16)")
+    p.add_argument("--port", type=_port, default=8765, help="port to serve on (default: 8765)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default: 127.0.0.1, this computer only; 0.0.0.0 exposes it)")
+    p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
+    p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("doctor", help="what is ready and what is not (Python, packages, TensorFlow, data, models)")
     p.set_defaults(func=cmd_doctor)

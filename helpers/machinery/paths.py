@@ -108,7 +108,8 @@ def runs_dir() -> Path:
 def models_dir() -> Path:
     """The gitignored folder trained models are saved to (``COURSE_MODELS_DIR``, else ``models/``).
 
-    Written by notebooks 13-14, read by notebook 15 and ``python -m helpers predict``.
+    Written by notebooks 07, 11, 13 and 14; read by notebooks 15-16, ``python -m helpers predict`` and
+    ``python -m helpers app``.
     """
     return _env_path(MODELS_DIR_VAR, ROOT / "models")
 
