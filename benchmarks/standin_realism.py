@@ -17,8 +17,12 @@ Not part of the tests. Reads the real SVHN pieces in ``<COURSE_DATA_MIRROR>/svhn
 5. Seconds to generate 10,000 stand-in digits and 1,000 stand-in photos (on a first run; the
    stand-in caches what it draws in ``<data dir>/svhn-standin``).
 
+``--write-table`` instead writes the stand-in's geometry table, ``helpers/standin_geometry.json``:
+quantiles of the real annotations (lengths, digit frequencies, heights, aspect ratios per digit,
+gaps, margins), summaries only.
+
     python benchmarks/standin_realism.py [--fieldcheck DIR] [--out runs/standin-realism]
-                                         [--digits 10000] [--photos 1000]
+                                         [--digits 10000] [--photos 1000] [--write-table]
 """
 
 from __future__ import annotations
@@ -83,6 +87,51 @@ def geometry(entries: list[dict], sizes: list[tuple[int, int]]) -> dict[str, np.
             "gap / digit height": np.array(gaps), "photo width": np.array(widths), "photo height": np.array(tall)}
 
 
+def geometry_table(entries: list[dict]) -> dict:
+    """The stand-in's geometry table (``helpers/standin_geometry.json``): quantiles of the real annotations.
+
+    Per photo: the number's length, leading and other digits, mean digit height (pixels and as a
+    share of the photo's height), horizontal margin (in digit heights) and how it splits left and
+    right, how the vertical margin splits above and below; per neighbouring pair: the gap and the
+    vertical step (in digit heights); per digit class: the box aspect ratio.
+    """
+    quantiles = np.linspace(0, 1, 41)
+    columns = {key: [] for key in ("digit_height_px", "relative_height", "gap", "vertical_step", "margin_x",
+                                   "left_share", "top_share")}
+    aspect = {d: [] for d in range(10)}
+    firsts, others = [], []
+    for e in entries:
+        h, w = np.array(e["height"], float), np.array(e["width"], float)
+        left, top = np.array(e["left"], float), np.array(e["top"], float)
+        mean_h = max(h.mean(), 1)
+        order = np.argsort(left, kind="stable")
+        labels = np.array(e["label"])[order]
+        firsts.append(labels[0])
+        others.extend(labels[1:])
+        columns["digit_height_px"].append(mean_h)
+        columns["relative_height"].append(mean_h / e["image_height"])
+        for d, bw, bh in zip(e["label"], w, h):
+            aspect[d].append(bw / max(bh, 1))
+        for a, b in zip(order[:-1], order[1:]):
+            columns["gap"].append((left[b] - (left[a] + w[a])) / mean_h)
+            columns["vertical_step"].append((top[b] - top[a]) / mean_h)
+        x0, x1, y0, y1 = left.min(), (left + w).max(), top.min(), (top + h).max()
+        margin_l, margin_r = max(x0, 0), max(e["image_width"] - x1, 0)
+        margin_t, margin_b = max(y0, 0), max(e["image_height"] - y1, 0)
+        columns["margin_x"].append((margin_l + margin_r) / mean_h)
+        columns["left_share"].append(margin_l / max(margin_l + margin_r, 1e-6))
+        columns["top_share"].append(margin_t / max(margin_t + margin_b, 1e-6))
+    q = lambda values: [round(float(v), 4) for v in np.quantile(values, quantiles)]
+    return {"provenance": f"Quantiles (41, from 0 to 1) of the format-1 box annotations of all {len(entries):,} SVHN "
+                          "photos (train and test; Netzer et al. 2011), derived by `python benchmarks/standin_realism.py "
+                          "--write-table`; per photo unless said otherwise. Summaries only: no image, no annotation.",
+            "length_counts": np.bincount([len(e["label"]) for e in entries], minlength=7)[1:6].tolist(),
+            "first_digit_counts": np.bincount(firsts, minlength=10).tolist(),
+            "other_digit_counts": np.bincount(others, minlength=10).tolist(),
+            **{key: q(values) for key, values in columns.items()},
+            "aspect_by_digit": {str(d): q(v) for d, v in aspect.items()}}
+
+
 BINS = {"length": np.arange(0.5, 7.5), "relative height": np.linspace(0, 1, 21),
         "aspect ratio": np.linspace(0, 1.5, 16), "gap / digit height": np.linspace(-0.5, 1.5, 21),
         "photo width": np.linspace(0, 800, 17), "photo height": np.linspace(0, 400, 17)}
@@ -112,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=paths.runs_dir() / "standin-realism")
     parser.add_argument("--digits", type=int, default=10_000, help="stand-in test digits to draw (default 10,000)")
     parser.add_argument("--photos", type=int, default=1_000, help="stand-in test photos to draw (default 1,000)")
+    parser.add_argument("--write-table", action="store_true",
+                        help="write the stand-in's geometry table (helpers/standin_geometry.json) from the real "
+                             "annotations, then stop")
     args = parser.parse_args(argv)
     folder = fieldcheck_folder(args.fieldcheck)
 
@@ -126,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.open(folder / "format1_boxes.json.gz", "rt") as f:
         annotations = json.load(f)
     real_entries = annotations["train"] + annotations["test"]
+    if args.write_table:
+        from helpers.files import write_text_atomic
+
+        target = Path(standin.__file__).with_name("standin_geometry.json")
+        write_text_atomic(target, json.dumps(geometry_table(real_entries), indent=0) + "\n")
+        print(f"wrote {target} from {len(real_entries):,} real annotations")
+        return 0
     print(f"field check: {len(x_real):,} real test digits, {len(real_entries):,} real photo annotations ({folder.name})")
 
     start = time.perf_counter()

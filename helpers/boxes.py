@@ -85,7 +85,8 @@ def number_arrays(image_folder: Path, entries: list[dict], size: int = 64, whole
     were left out.
     """
     from PIL import Image
-    from tqdm.auto import tqdm
+
+    from .files import progress as progress_bar
 
     keep = [e for e in entries if 1 <= len(e["label"]) <= MAX_DIGITS]
     n = len(keep)
@@ -94,16 +95,25 @@ def number_arrays(image_folder: Path, entries: list[dict], size: int = 64, whole
     if whole:
         out["wholes"] = np.zeros((n, *whole, 3), np.uint8)
         out["whole_boxes"] = np.zeros((n, 4), np.float32)
-    for i, entry in enumerate(tqdm(keep, desc="cropping numbers", disable=not progress, mininterval=2)):
-        with Image.open(Path(image_folder) / entry["name"]) as image:
-            picture = np.asarray(image.convert("RGB"))
-        box = union_box(entry)
-        out["crops"][i], out["crop_boxes"][i] = crop_number(picture, box, size=size)
-        labels = [int(v) % 10 for v in entry["label"]]
-        out["digits"][i, :len(labels)], out["lengths"][i] = labels, len(labels)
-        if whole:
-            h, w = picture.shape[:2]
-            out["wholes"][i] = resize_whole(picture, whole)
-            out["whole_boxes"][i] = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+    with progress_bar(len(keep), "cropping numbers", enabled=progress, unit="photo") as bar:
+        for i, entry in enumerate(keep):
+            _fill(out, i, entry, image_folder, size, whole)
+            bar.update()
     out["skipped"] = np.array(len(entries) - n)
     return out
+
+
+def _fill(out: dict, i: int, entry: dict, image_folder, size: int, whole) -> None:
+    """Row ``i`` of :func:`number_arrays`' arrays from one annotated photo."""
+    from PIL import Image
+
+    with Image.open(Path(image_folder) / entry["name"]) as image:
+        picture = np.asarray(image.convert("RGB"))
+    box = union_box(entry)
+    out["crops"][i], out["crop_boxes"][i] = crop_number(picture, box, size=size)
+    labels = [int(v) % 10 for v in entry["label"]]
+    out["digits"][i, :len(labels)], out["lengths"][i] = labels, len(labels)
+    if whole:
+        h, w = picture.shape[:2]
+        out["wholes"][i] = resize_whole(picture, whole)
+        out["whole_boxes"][i] = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)

@@ -11,13 +11,34 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm.auto import tqdm
+
+
+@contextmanager
+def progress(total: int, desc: str, enabled: bool = True, unit: str = "it"):
+    """A progress bar in a terminal; elsewhere (a notebook, a log) a start line and an end line, nothing else.
+
+    Yields a ``tqdm`` bar to ``update``. In a notebook a live bar would be saved
+    with the outputs as debris ("0%| 0/24000"); the two plain lines read
+    cleanly there and on GitHub. Used by :mod:`helpers.standin` and
+    :func:`helpers.boxes.number_arrays` (notebooks 13-15).
+    """
+    live = enabled and sys.stderr.isatty()
+    if enabled and not live:
+        print(f"{desc}: {total:,} ...", flush=True)
+    start = time.perf_counter()
+    with tqdm(total=total, desc=desc, unit=unit, mininterval=2, disable=not live) as bar:
+        yield bar
+    if enabled and not live:
+        print(f"{desc}: {total:,} done in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 @contextmanager

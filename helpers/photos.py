@@ -15,6 +15,7 @@ from .files import atomic_path, write_text_atomic
 from .machinery import paths
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+VERSION_KEY = "stand-in version"  # in truth.json: the samples are drawn again when the stand-in changes
 COURSE_FILES = {"README.md", "truth.json"}  # files of the course in photos/, not the learner's
 MAX_SIDE = 1600  # larger photos are scaled down first: the networks look at 128x256 at most
 ZOOM = 2.2  # the locator's second look: a window 2.2 times its first box (chosen on held-out wall photos)
@@ -35,8 +36,10 @@ def folder() -> Path:
 def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -> list[Path]:
     """Write ``count`` sample house-number photos (stand-in numbers on a wall) once; return their paths.
 
-    The samples include the awkward kinds on purpose: a large photo, one with
-    an alpha channel, a grayscale one and a palette one.
+    The samples include the awkward kinds on purpose: a very large photo (at
+    least 2,400 pixels wide), one with an alpha channel, a grayscale one and a
+    palette one. They are drawn again when the stand-in's drawing changes
+    (:data:`helpers.standin.VERSION`).
     Used by ``15_your_own_photos``.
     """
     from PIL import Image
@@ -45,14 +48,14 @@ def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -
 
     target = Path(target or folder() / "samples")
     names = [target / f"sample_{i + 1}.{'png' if i in (1, 3) else 'jpg'}" for i in range(count)]
-    if all(p.exists() for p in names) and (target / "truth.json").exists():
+    if all(p.exists() for p in names) and truth(target, _version=True).get(VERSION_KEY) == standin.VERSION:
         return names
     target.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    truth = {}
+    numbers = {VERSION_KEY: standin.VERSION}
     for i, name in enumerate(names):
         number, digits, _ = standin.render_number(rng, list(rng.integers(0, 10, rng.integers(2, 5))))
-        truth[name.name] = "".join(map(str, digits))
+        numbers[name.name] = "".join(map(str, digits))
         h, w = number.shape[:2]
         wall = np.full((int(h * rng.uniform(1.2, 2)), int(w * rng.uniform(1.2, 2)), 3), rng.integers(60, 200, 3),
                        dtype=np.uint8)
@@ -61,18 +64,20 @@ def make_samples(target: Path | None = None, count: int = 6, seed: int = 2026) -
         wall[top:top + h, left:left + w] = number
         image = Image.fromarray(wall)
         if i == 0:
-            image = image.resize((image.width * 8, image.height * 8))          # a very large photo
+            scale = max(8, -(-2400 // image.width))
+            image = image.resize((image.width * scale, image.height * scale))  # a very large photo
         image = {1: image.convert("RGBA"), 2: image.convert("L"), 3: image.convert("P")}.get(i, image)
         with atomic_path(name) as tmp:
             image.save(tmp, format="PNG" if name.suffix == ".png" else "JPEG")
-    write_text_atomic(target / "truth.json", json.dumps(truth, indent=1))  # last: its presence means all are there
+    write_text_atomic(target / "truth.json", json.dumps(numbers, indent=1))  # last: its presence means all are there
     return names
 
 
-def truth(target: Path | None = None) -> dict[str, str]:
+def truth(target: Path | None = None, _version: bool = False) -> dict[str, str]:
     """The numbers drawn on the sample photos, by file name (for scoring them in notebook 15)."""
     path = Path(target or folder() / "samples") / "truth.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    numbers = json.loads(path.read_text()) if path.exists() else {}
+    return numbers if _version else {k: v for k, v in numbers.items() if k != VERSION_KEY}
 
 
 def find(items) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"whose ledger (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("predict", help="read house numbers in your photos (models from notebooks 13-14)")
+    p = sub.add_parser("predict", help="read house numbers in your photos (models from notebook 14)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
     p.add_argument("--out", default=None,
                    help="where annotated copies go (default: runs/predictions)")
