@@ -75,9 +75,13 @@ def folder() -> Path:
     return paths.data_dir() / "svhn-standin"
 
 
-def _sample(rng, name: str, low: float, high: float, digit: int | None = None, u: float | None = None) -> float:
-    """A draw from the real annotations' quantile table ``name`` (inverse CDF), clipped to ``[low, high]``."""
-    table = GEOMETRY["aspect_by_digit"][str(digit)] if digit is not None else GEOMETRY[name]
+def _sample(rng, name: str, low: float, high: float, u: float | None = None) -> float:
+    """A draw from the real annotations' quantile table ``name`` (inverse CDF), clipped to ``[low, high]``.
+
+    ``name`` is a key of :data:`GEOMETRY`, or ``"aspect 0"`` ... ``"aspect 9"`` for a digit's box aspect
+    ratio; ``u`` (0-1) picks the quantile instead of a fresh random one.
+    """
+    table = GEOMETRY["aspect_by_digit"][name.split()[1]] if name.startswith("aspect ") else GEOMETRY[name]
     return float(np.clip(np.interp(rng.random() if u is None else u, _QUANTILES, table), low, high))
 
 
@@ -173,7 +177,8 @@ def _typeface(rng):
     else:
         faces = fonts()
         odds = np.array([SANS_WEIGHT if f.name in FONT_NAMES[:9] else 1 for f in faces], dtype=float)
-        font, weight = str(faces[rng.choice(len(faces), p=odds / odds.sum())]), int(rng.choice([-3, -2, -1, 0, 0, 0, 1, 2, 3, 4]))
+        font = str(faces[rng.choice(len(faces), p=odds / odds.sum())])
+        weight = int(rng.choice([-3, -2, -1, 0, 0, 0, 1, 2, 3, 4]))
         base = lambda d: _font_glyph(font, d, weight)
     outline = int(rng.integers(4, 10)) if rng.random() < 0.08 else 0  # outlined digits, as on some plates
 
@@ -296,9 +301,10 @@ def render_number(rng: np.random.Generator, digits: list[int] | None = None, ret
     Shown in ``13_svhn_cropped_digits``; the sample photos of ``15_your_own_photos`` use it too.
     """
     if digits is None:  # length and digits as often as on real houses (more 1s and 2s first, as Benford's law has it)
-        odds = [np.array(GEOMETRY[key], dtype=float) for key in ("length_counts", "first_digit_counts", "other_digit_counts")]
-        length = rng.choice(len(odds[0]), p=odds[0] / odds[0].sum()) + 1
-        digits = [rng.choice(10, p=odds[1] / odds[1].sum())] + list(rng.choice(10, length - 1, p=odds[2] / odds[2].sum()))
+        lengths, firsts, others = (np.array(GEOMETRY[key], dtype=float) / sum(GEOMETRY[key])
+                                   for key in ("length_counts", "first_digit_counts", "other_digit_counts"))
+        length = rng.choice(len(lengths), p=lengths) + 1
+        digits = [rng.choice(10, p=firsts)] + list(rng.choice(10, length - 1, p=others))
     digits = [int(d) for d in digits]
     h = _sample(rng, "digit_height_px", 10, 150)
     glyph = _typeface(rng)
@@ -307,7 +313,7 @@ def render_number(rng: np.random.Generator, digits: list[int] | None = None, ret
     inks, box_widths, aspects = [], [], []
     for d in digits:
         g = glyph(d)
-        target = _sample(rng, "", 0.2, 1.2, digit=d, u=float(np.clip(u + rng.normal(0, 0.04), 0, 1)))
+        target = _sample(rng, f"aspect {d}", 0.2, 1.2, u=float(np.clip(u + rng.normal(0, 0.04), 0, 1)))
         natural = g.shape[1] / g.shape[0]
         ink_aspect = float(np.clip(target * 0.78, natural * 0.35, natural * 1.45))  # boxes are looser than ink
         hi = max(6, round(h * rng.uniform(0.97, 1.03)))
@@ -377,10 +383,10 @@ def render_number(rng: np.random.Generator, digits: list[int] | None = None, ret
                                                                   quality=int(rng.integers(25, 90)))
     picture = np.asarray(Image.open(buffer).convert("RGB"))
     boxes = []
-    for mask, target, ink in zip(masks, aspects, inks):
+    for mask, target, drawn in zip(masks, aspects, inks):
         ink_mask = mask > 0.38
         rows, cols = np.flatnonzero(ink_mask.any(axis=1)), np.flatnonzero(ink_mask.any(axis=0))
-        if len(rows) < 0.7 * ink.shape[0]:  # a digit pushed (partly) off the photo: draw again
+        if len(rows) < 0.7 * drawn.shape[0]:  # a digit pushed (partly) off the photo: draw again
             return render_number(rng, digits, return_masks)
         left, right = cols[0], cols[-1] + 1
         extra = max(0, round(target * (rows[-1] + 1 - rows[0])) - (right - left))  # as wide as the sampled aspect
