@@ -10,8 +10,17 @@ a slow spell from landing on one path only. The paths:
 1. bare Keras: ``model.fit`` on NumPy arrays, nothing else;
 2. the course's path, exactly as notebook 05 trains: ``data.load_mnist_splits``,
    validation data, the ``TrainAccuracy`` callback, one log line per epoch;
-3. notebook 06's augmentation layers in front of the same model (their cost);
-4. the same model in plain PyTorch, if torch is installed (``pip install -e .[bench]``).
+3. Keras's three augmentation layers (``RandomRotation``, ``RandomZoom``, ``RandomShear``)
+   in front of the same model: what notebooks 06-09 used before the one-warp layer;
+4. the one-warp layer of notebooks 06-09 (``helpers.augment.RandomAffine``: the same
+   transforms, composed and resampled once) in front of the same model;
+5. bare ``fit`` under Keras mixed precision (``mixed_bfloat16``): worth it only on CPUs with
+   bfloat16 arithmetic (AVX512_BF16 or AMX); the first line says whether this one has it;
+6. the same model in plain PyTorch, if torch is installed (``pip install -e .[bench]``).
+
+``--accuracy-epochs N`` then trains model 9 for N epochs in float32 and in mixed_bfloat16
+(same seed, same data) and prints both test accuracies: the accuracy side of adopting
+bfloat16.
 
 It prints images/s, the ratios, and the share of this machine's float32 peak
 (measured with a large NumPy matmul; the model costs about 14.5 MFLOP per
@@ -34,6 +43,7 @@ import numpy as np
 import helpers  # noqa: F401  (quiets TensorFlow's start-up logs before Keras loads it)
 
 FLOP_PER_IMAGE = 14.5e6
+BARE = "bare model.fit (numpy arrays)"
 BLOCKS = [(2, 7, 0.1), (2, 14, 0.2), (3, 28, 0.3), (3, 56, 0.4)]
 
 
@@ -61,16 +71,32 @@ def onednn_state() -> str:
     return "on" if _pywrap_util_port.IsMklEnabled() else "off"
 
 
-def keras_model(augment: bool, background: float):
+def cpu_bfloat16() -> str:
+    """Which bfloat16 arithmetic this CPU offers, from /proc/cpuinfo ("unknown" where there is none to read)."""
+    try:
+        flags = set(open("/proc/cpuinfo", encoding="utf-8").read().split())
+    except OSError:
+        return "unknown"
+    found = [name for name in ("avx512_bf16", "amx_bf16") if name in flags]
+    return "+".join(found) if found else "none"
+
+
+def keras_model(augment: str | None, background: float, dtype_policy: str | None = None):
+    """Model 9 (notebook 05); ``augment`` "layers" (three Keras layers) or "warp" (one) puts augmentation in front."""
     import keras
     from keras import layers
 
+    from helpers.augment import RandomAffine
+
+    keras.config.set_dtype_policy(dtype_policy or "float32")
     model = keras.Sequential([keras.Input((28, 28, 1))])
-    if augment:  # notebook 06
+    if augment == "layers":  # notebooks 06-09 before the one-warp layer
         fill = {"fill_mode": "constant", "fill_value": background}
         model.add(layers.RandomRotation(10 / 360, seed=42, **fill))
         model.add(layers.RandomZoom(0.1, seed=43, **fill))
         model.add(layers.RandomShear(0.1, 0.1, seed=44, **fill))
+    elif augment == "warp":  # notebooks 06-09
+        model.add(RandomAffine(10 / 360, 0.1, 0.1, fill_value=background, seed=42))
     for n_convs, filters, rate in BLOCKS:  # notebook 05
         for _ in range(n_convs):
             model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
@@ -80,7 +106,8 @@ def keras_model(augment: bool, background: float):
     model.add(layers.Flatten())
     model.add(layers.Dense(100, activation="sigmoid"))
     model.add(layers.Dropout(0.5))
-    model.add(layers.Dense(10, activation="softmax"))
+    model.add(layers.Dense(10, activation="softmax", dtype="float32"))  # float32 softmax under mixed precision
+    keras.config.set_dtype_policy("float32")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -104,7 +131,7 @@ def course_path(x_train, y_train, x_valid, y_valid, batch_size, background):
             self.scores.append(self.model.evaluate(self.x, self.y, batch_size=1000, verbose=0)[1])
 
     keras.utils.set_random_seed(42)
-    model = keras_model(False, background)
+    model = keras_model(None, background)
     return keras_epoch(model, x_train, y_train, batch_size, validation_data=(x_valid, y_valid),
                        callbacks=[TrainAccuracy(x_train[:5000], y_train[:5000])], verbose=2)
 
@@ -150,6 +177,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--train-size", type=int, default=None, help="default: all 55,000 training images")
     parser.add_argument("--repeats", type=int, default=2, help="rounds of one epoch per path; the fastest counts")
+    parser.add_argument("--accuracy-epochs", type=int, default=0,
+                        help="then train float32 and mixed_bfloat16 for this many epochs each and compare test accuracy")
     parser.add_argument("--onednn", choices=("on", "off"), default=None,
                         help="force TensorFlow's oneDNN kernels on or off (default: TensorFlow decides)")
     args = parser.parse_args()
@@ -162,22 +191,25 @@ def main() -> int:
 
     from helpers import data
 
-    (x_train, y_train), (x_valid, y_valid), _ = data.load_mnist_splits(args.train_size, channel_axis=True)
+    (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = data.load_mnist_splits(args.train_size,
+                                                                                        channel_axis=True)
     n, bs, repeats = len(x_train), args.batch_size, args.repeats
     background = float(x_train.min())
     peak = numpy_peak_gflops()
     onednn = onednn_state() if keras.backend.backend() == "tensorflow" else "n/a"
     print(f"{n:,} images, batch {bs}, Keras {keras.__version__} on {keras.backend.backend()} (oneDNN {onednn}), "
-          f"{os.cpu_count()} CPU cores; NumPy float32 matmul peak {peak:.0f} GFLOP/s; "
+          f"{os.cpu_count()} CPU cores, bfloat16 arithmetic: {cpu_bfloat16()}; NumPy float32 matmul peak {peak:.0f} GFLOP/s; "
           f"fastest epoch of {repeats} round{'s' if repeats > 1 else ''} per path")
 
-    keras.utils.set_random_seed(42)
-    paths = {"bare model.fit (numpy arrays)": keras_epoch(keras_model(False, background), x_train, y_train, bs,
-                                                          verbose=0)}
+    def seeded(augment=None, policy=None):
+        keras.utils.set_random_seed(42)
+        return keras_model(augment, background, policy)
+
+    paths = {BARE: keras_epoch(seeded(), x_train, y_train, bs, verbose=0)}
     paths["course path (as notebook 05)"] = course_path(x_train, y_train, x_valid, y_valid, bs, background)
-    keras.utils.set_random_seed(42)
-    paths["bare fit + notebook 06 augmentation"] = keras_epoch(keras_model(True, background), x_train, y_train, bs,
-                                                               verbose=0)
+    paths["+ three augmentation layers"] = keras_epoch(seeded("layers"), x_train, y_train, bs, verbose=0)
+    paths["+ one-warp augmentation (06-09)"] = keras_epoch(seeded("warp"), x_train, y_train, bs, verbose=0)
+    paths["bare fit, mixed_bfloat16"] = keras_epoch(seeded(None, "mixed_bfloat16"), x_train, y_train, bs, verbose=0)
     torch_run = torch_epoch(x_train, y_train, bs)
     if torch_run is not None:
         paths["plain PyTorch"] = torch_run
@@ -187,7 +219,7 @@ def main() -> int:
             rounds[name].append(run())
     timings = {name: min(seconds) for name, seconds in rounds.items()}
 
-    bare = n / timings["bare model.fit (numpy arrays)"]
+    bare = n / timings[BARE]
     print(f"\n{'path':38} {'s/epoch':>8} {'slowest':>8} {'images/s':>9} {'vs bare':>8} {'% of peak':>9}")
     for name, seconds in timings.items():
         rate = n / seconds
@@ -195,9 +227,16 @@ def main() -> int:
               f"{100 * rate * FLOP_PER_IMAGE / 1e9 / peak:8.1f}%")
     if torch_run is None:
         print("plain PyTorch: skipped (install it with `pip install -e .[bench]`)")
-    aug = timings["bare fit + notebook 06 augmentation"] - timings["bare model.fit (numpy arrays)"]
-    print(f"augmentation layers cost {aug:.1f} s per epoch "
-          f"({100 * aug / timings['bare model.fit (numpy arrays)']:.0f}% on top of bare fit)")
+    for name in ("+ three augmentation layers", "+ one-warp augmentation (06-09)"):
+        extra = timings[name] - timings[BARE]
+        print(f"{name[2:]} cost {extra:.1f} s per epoch ({100 * extra / timings[BARE]:.0f}% on top of bare fit)")
+    if args.accuracy_epochs:
+        print(f"\ntest accuracy after {args.accuracy_epochs} epochs (same seed and data):")
+        for policy in ("float32", "mixed_bfloat16"):
+            model = seeded(None, policy)
+            model.fit(x_train, y_train, batch_size=bs, epochs=args.accuracy_epochs, verbose=0)
+            accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]
+            print(f"  {policy:15} {accuracy:.2%}")
     return 0
 
 

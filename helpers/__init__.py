@@ -8,6 +8,7 @@ teaches or uses it.
 * :mod:`helpers.data` - finding, fetching and verifying datasets; MNIST (00 on);
 * :mod:`helpers.plots` - image grids, training curves, confusion matrices (01 on);
 * :mod:`helpers.training` - parameter counts, a stopwatch, peak memory (02 on);
+* :mod:`helpers.augment` - rotation, zoom and shear in one warp: ``RandomAffine`` (06-09);
 * :mod:`helpers.sequences` - numbers made of MNIST digits, generated on the fly (10-12);
 * :mod:`helpers.metrics` - sequence, character and box metrics, pure NumPy (10-14);
 * :mod:`helpers.svhn` - the SVHN files: download, extraction, ``digitStruct.mat``; real SVHN or the stand-in (13-14);

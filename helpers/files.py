@@ -90,6 +90,55 @@ def atomic_dir(dest: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (an empty ``.<name>.lock`` file beside it) for a ``with`` block.
+
+    For read-modify-write updates that two processes may make at once: notebooks
+    run in parallel under ``make test`` record into the same ledger. Uses
+    ``fcntl.flock`` on Linux and macOS and ``msvcrt.locking`` on Windows; the lock
+    goes with the process, so a crash never leaves it held. Waits at most
+    ``timeout`` seconds, then raises ``TimeoutError`` naming the lock file.
+    """
+    lock_path = Path(path).with_name(f".{Path(path).name}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _lock(handle)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{lock_path} stayed locked for {timeout:.0f} s: another course process "
+                                       f"is writing {Path(path).name}; wait for it, or stop it and retry") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            _unlock(handle)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(handle):
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(handle):
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(handle):
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(handle):
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (the ledger, reports, run state)."""
     with atomic_path(path) as tmp:

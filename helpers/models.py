@@ -67,13 +67,15 @@ def load(name: str):
                            f"`python -m helpers run {notebook[:2]}` (its smoke profile is enough to try things).")
     import keras
 
+    from . import augment  # noqa: F401  (registers RandomAffine, the augmentation saved in notebook 07's model)
+
     with _symmetric_shear_factors(keras):
         return keras.saving.load_model(target)
 
 
 @contextmanager
 def _symmetric_shear_factors(keras):
-    """Let Keras load the ``RandomShear`` layers it saved (notebooks 06-09's augmentation).
+    """Let Keras load the ``RandomShear`` layers it saved (in models saved before the one-warp layer).
 
     Keras 3.15's ``RandomShear.get_config`` writes a factor of 0.1 as the range
     ``[-0.1, 0.1]``, which its constructor then refuses ("should be in the range

@@ -18,7 +18,7 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
     Checks versions (Python 3.11+, Keras 3), seeds Python, NumPy and the
     backend with ``seed`` (``keras.utils.set_random_seed``), sets quiet and
     readable plot defaults, and prints
-    ``profile | Keras backend | dataset source``. Called by every notebook's
+    ``profile | Keras backend | precision | dataset source``. Called by every notebook's
     Setup cell.
     The Setup cell of every notebook, ``00_mnist_data`` to ``15_your_own_photos``.
     """
@@ -39,7 +39,10 @@ def setup(lesson: str, dataset: str | None = "mnist", seed: int = SEED) -> profi
                          "axes.spines.top": False, "axes.spines.right": False,
                          "image.cmap": "gray_r", "font.size": 11})
 
-    parts = [f"profile: {cfg.profile}", f"backend: {keras.backend.backend()} (Keras {keras.__version__})"]
+    # The precision the layers compute in: float32 in every profile (mixed_bfloat16 was no faster and less
+    # accurate on the course's CPUs: docs/performance.md); a learner who sets a mixed policy sees it here.
+    parts = [f"profile: {cfg.profile}", f"backend: {keras.backend.backend()} (Keras {keras.__version__})",
+             f"precision: {keras.config.dtype_policy().name}"]
     if dataset and dataset.startswith("svhn"):  # "svhn1" or "svhn2": the official format used
         from . import svhn
 

@@ -33,6 +33,42 @@ def test_rerun_replaces_only_that_notebooks_rows(course_env):
                                                           ("01_linear_model", "linear, raw")]
 
 
+def _record_many(notebook, count, start):
+    start.wait()  # all together, so that their updates interleave
+    for i in range(count):
+        ledger.record(notebook, [{"model": f"model {i}", "metric": "test accuracy", "value": i / count}],
+                      profile="smoke")
+
+
+def test_notebooks_recording_at_once_lose_nothing(course_env):
+    """make test runs notebooks side by side: their read-modify-write updates must not overwrite each other."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh process each, as a notebook kernel is
+    start = context.Barrier(4)
+    workers = [context.Process(target=_record_many, args=(f"0{i}_notebook", 40, start)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    rows = ledger.load("smoke")
+    assert sorted({r["notebook"] for r in rows}) == [f"0{i}_notebook" for i in range(4)]
+    assert all(r["model"] == "model 39" for r in rows)  # each notebook's last record, one row each
+
+
+def test_lock_times_out_with_a_clear_message(tmp_path):
+    target = tmp_path / "ledger-smoke.json"
+    with files.locked(target):
+        import subprocess
+        import sys
+        code = ("import sys; from pathlib import Path; from helpers import files\n"
+                "try:\n    with files.locked(Path(sys.argv[1]), timeout=0.3): pass\n"
+                "except TimeoutError as err:\n    print(err)")
+        out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, timeout=60)
+    assert "stayed locked" in out.stdout and "ledger-smoke.json" in out.stdout
+
+
 def test_profile_comes_from_environment(course_env, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "full")
     ledger.record("01_linear_model", ROWS)
@@ -63,7 +99,8 @@ def test_interrupted_write_keeps_the_old_ledger(course_env, monkeypatch):
     with pytest.raises(OSError):
         ledger.record("02_dense_networks", ROWS, profile="smoke")
     assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file may be left behind"
+    left = [p.name for p in path.parent.iterdir() if p.name != f".{path.name}.lock"]  # the (empty) lock stays
+    assert left == [path.name], "no temporary file may be left behind"
 
 
 def test_corrupt_ledger_is_reported(course_env):

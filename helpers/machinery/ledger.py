@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import paths, profiles
-from ..files import write_text_atomic
+from ..files import locked, write_text_atomic
 
 FIELDS = ("notebook", "model", "metric", "value", "reference", "profile", "dataset", "seconds")
 # Measurements a platform may not offer (peak memory where the OS does not report it): a row of
@@ -68,8 +68,9 @@ def record(notebook: str, rows: list[dict], dataset: str = "mnist", profile: str
                       "reference": None if row.get("reference") is None else float(row["reference"]),
                       "profile": profile, "dataset": row.get("dataset", dataset),
                       "seconds": None if row.get("seconds") is None else round(float(row["seconds"]), 1)})
-    kept = [r for r in load(profile) if r["notebook"] != notebook]
-    merged = sorted(kept + clean, key=lambda r: r["notebook"])  # stable: keeps each notebook's order
-    payload = {"profile": profile, "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": merged}
-    write_text_atomic(ledger_path(profile), json.dumps(payload, indent=1) + "\n")
+    with locked(ledger_path(profile)):  # notebooks running side by side (make test) record into one ledger
+        kept = [r for r in load(profile) if r["notebook"] != notebook]
+        merged = sorted(kept + clean, key=lambda r: r["notebook"])  # stable: keeps each notebook's order
+        payload = {"profile": profile, "updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": merged}
+        write_text_atomic(ledger_path(profile), json.dumps(payload, indent=1) + "\n")
     return clean
