@@ -2,9 +2,10 @@
 
 `make test` and `make student-test` run the notebooks under nbval on several workers at once.
 A notebook's cells must run in order in one kernel, so every notebook goes whole to one worker.
-Notebooks 15 and 16 read the models notebook 14 saves, so 14-16 go to one worker together, in
-that order. Notebooks are handed out longest first (the slow smoke notebooks start at once);
-unit tests go one by one, last, and fill the gaps.
+Notebooks 15 and 16 read the models that 07, 11 and 14 save (16's app serves all of them), so
+07, 11, 14, 15 and 16 go to one worker together, in that order. Notebooks are handed out
+longest first (the slow smoke notebooks start at once); unit tests go one by one, last, and
+fill the gaps.
 
 ``-n auto`` means one worker per CPU core, at most four (each notebook kernel needs up to
 3 GiB); ``COURSE_TEST_WORKERS`` overrides it. With several workers, each worker's notebook
@@ -20,13 +21,14 @@ import re
 
 import pytest
 
-# Notebooks that must run in one worker, in this order (the later ones read the first one's models).
-CHAINS = [("14_svhn_multi_digit", "15_your_own_photos", "16_live_camera")]
+# Notebooks that must run in one worker, in this order: 15 and 16 read the models 07, 11 and 14 save.
+CHAINS = [("07_learning_rate_annealing", "11_ctc_sequences", "14_svhn_multi_digit", "15_your_own_photos",
+           "16_live_camera")]
 # The slowest smoke notebooks (or chains), slowest first, as measured on a 2-core machine
 # (docs/performance.md, "make test"); the other notebooks follow in course order.
-LONGEST_FIRST = ["14_svhn_multi_digit", "13_svhn_cropped_digits", "10_digit_sequences", "12_localization",
-                 "11_ctc_sequences", "09_pseudo_labeling", "07_learning_rate_annealing",
-                 "08_ensembles_and_error_analysis", "06_data_augmentation"]
+LONGEST_FIRST = ["07_learning_rate_annealing",  # the chain above: about 4.7 minutes of a worker
+                 "12_localization", "13_svhn_cropped_digits", "04_batch_normalization", "09_pseudo_labeling",
+                 "10_digit_sequences", "05_dropout", "03_convolutions", "08_ensembles_and_error_analysis"]
 MAX_AUTO_WORKERS = 4
 
 
