@@ -92,3 +92,14 @@ def test_the_check_catches_a_run_figure_and_lets_settings_sources_and_approximat
     path = tmp_path / "99_x.ipynb"
     path.write_text(json.dumps(nb))
     assert [line.split(" <-")[0] for line in unsourced_figures(path)] == ["cell 1: 98.76%"]
+
+
+def test_the_readme_is_a_first_page_whose_links_resolve():
+    """README stays a first page (at most 10 KB; measurements live in docs/), and its local links lead somewhere."""
+    readme = paths.ROOT / "README.md"
+    size = len(readme.read_bytes())
+    assert size <= 10_000, f"README.md is {size:,} bytes, over 10,000: move detail to docs/"
+    targets = re.findall(r"\]\(((?!https?:|#)[^)#\s]+)", readme.read_text())
+    assert targets, "README links to its notebooks and docs"
+    missing = [t for t in targets if not (paths.ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
