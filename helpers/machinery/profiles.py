@@ -59,12 +59,12 @@ LESSONS = {
     # `exercise_size`: training images for the quick runs in the exercise solutions (these use
     # BatchNormalization(momentum=0.9), so that a run of a hundred or so steps has settled statistics).
     "04_batch_normalization": {
-        "smoke": {"train_size": 3_000, "epochs": 3, "batch_size": 32, "eval_size": 2_000, "exercise_size": 2_000, "floor": 0.5},
+        "smoke": {"train_size": 4_000, "epochs": 3, "batch_size": 32, "eval_size": 2_000, "exercise_size": 2_000, "floor": 0.5},
         "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 10, "batch_size": 128, "floor": 0.985},
         "full": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 30, "batch_size": 128, "floor": 0.985},
     },
     "05_dropout": {
-        "smoke": {"train_size": 3_000, "epochs": 3, "batch_size": 32, "eval_size": 2_000, "exercise_size": 2_000, "floor": 0.5},
+        "smoke": {"train_size": 4_000, "epochs": 3, "batch_size": 32, "eval_size": 2_000, "exercise_size": 2_000, "floor": 0.5},
         "standard": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 12, "batch_size": 128, "floor": 0.985},
         "full": {"train_size": None, "eval_size": None, "exercise_size": 10_000, "epochs": 40, "batch_size": 128, "floor": 0.985},
     },
@@ -91,7 +91,7 @@ LESSONS = {
         "full": {"train_size": None, "eval_size": None, "epochs": 45, "batch_size": 128, "n_models": 10, "floor": 0.995},
     },
     "09_pseudo_labeling": {
-        "smoke": {"train_size": 4_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "hidden": 1_000, "threshold": 0.9,
+        "smoke": {"train_size": 6_000, "epochs": 2, "batch_size": 32, "eval_size": 2_000, "hidden": 1_000, "threshold": 0.9,
                   "pseudo_fraction": 0.25, "exercise_size": 1_000, "floor": 0.5},
         "standard": {"train_size": None, "eval_size": None, "epochs": 16, "batch_size": 128, "hidden": 15_000, "threshold": 0.99,
                      "pseudo_fraction": 0.25, "exercise_size": 10_000, "floor": 0.99},
