@@ -27,8 +27,8 @@ It prints images/s, the ratios, and the share of this machine's float32 peak
 training image: forward and backward). Not part of the test run.
 
 ``--onednn on`` sets ``TF_ENABLE_ONEDNN_OPTS=1`` before TensorFlow loads (``off``
-sets 0; by default TensorFlow decides from the CPU and leaves the oneDNN kernels
-off on some x86 CPUs, AMD EPYC among them). The first line says which it ran with.
+sets 0). By default the course's setting holds: on, on x86 CPUs (``helpers/__init__.py``),
+unless ``TF_ENABLE_ONEDNN_OPTS`` is already set. The first line says which it ran with.
 """
 
 from __future__ import annotations
@@ -72,10 +72,11 @@ def onednn_state() -> str:
 
 
 def cpu_bfloat16() -> str:
-    """Which bfloat16 arithmetic this CPU offers, from /proc/cpuinfo ("unknown" where there is none to read)."""
-    try:
-        flags = set(open("/proc/cpuinfo", encoding="utf-8").read().split())
-    except OSError:
+    """Which bfloat16 arithmetic this CPU offers (``doctor.cpu_features``; "unknown" where it cannot be read)."""
+    from helpers.machinery import doctor
+
+    flags = doctor.cpu_features()
+    if flags is None:
         return "unknown"
     found = [name for name in ("avx512_bf16", "amx_bf16") if name in flags]
     return "+".join(found) if found else "none"
@@ -180,7 +181,7 @@ def main() -> int:
     parser.add_argument("--accuracy-epochs", type=int, default=0,
                         help="then train float32 and mixed_bfloat16 for this many epochs each and compare test accuracy")
     parser.add_argument("--onednn", choices=("on", "off"), default=None,
-                        help="force TensorFlow's oneDNN kernels on or off (default: TensorFlow decides)")
+                        help="force TensorFlow's oneDNN kernels on or off (default: the course's setting, on x86 on)")
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, not {args.repeats}")

@@ -23,9 +23,15 @@ paths, the command line) is :mod:`helpers.machinery`. Command line: ``python -m 
 """
 
 import os as _os
+import platform as _platform
 
-# The one place the course quiets TensorFlow's C++ start-up chatter, before anything imports it
-# (notebook kernels started by the runner inherit it).
+# The one place the course sets TensorFlow's environment, before anything imports it (notebook
+# kernels started by the runner inherit it): quiet C++ start-up chatter, and oneDNN kernels on
+# every x86 CPU. TensorFlow turns oneDNN on by itself only on some (AVX-512 ones among them); on
+# the others, AVX2 CPUs from AMD and Intel, the course trains about twice as fast with it
+# (docs/performance.md, "oneDNN"). A value already set is kept: TF_ENABLE_ONEDNN_OPTS=0 turns it off.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if _platform.machine().lower() in ("x86_64", "amd64"):
+    _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 __version__ = "0.1.0"

@@ -54,3 +54,54 @@ def test_a_gpu_tensorflow_build_and_missing_test_tools_are_not_errors(monkeypatc
     checks = {c.name: c for c in doctor.check_packages()}
     assert "tensorflow-cpu" not in checks, "the GPU recipe's tensorflow stands in for tensorflow-cpu"
     assert not checks["pytest"].ok and not checks["pytest"].essential and not checks["nbval"].essential
+
+
+def test_the_cpu_line_names_cores_and_vector_extensions_beside_the_course_maps_machines(monkeypatch):
+    monkeypatch.setattr(doctor.platform, "machine", lambda: "x86_64")
+    for flags, expected in (({"avx", "avx2", "avx512f", "avx512_bf16"}, "AVX-512 + AVX512_BF16;"),
+                            ({"avx", "avx2"}, "AVX2, no AVX-512;"),
+                            (None, "x86_64, vector extensions unknown;")):
+        monkeypatch.setattr(doctor, "cpu_features", lambda flags=flags: flags)
+        cpu = doctor.check_cpu()
+        assert cpu.ok and expected in cpu.found and "the course map's minutes: 2 cores with AVX-512" in cpu.found
+    monkeypatch.setattr(doctor, "cpu_features", lambda: set())
+    cpu = doctor.check_cpu()
+    assert not cpu.ok and cpu.essential and "without AVX" in cpu.found and "Colab" in cpu.fix
+    assert "ERR CPU" in doctor.report([cpu])
+    monkeypatch.setattr(doctor.platform, "machine", lambda: "arm64")
+    assert doctor.check_cpu().ok and "ARM (arm64)" in doctor.check_cpu().found
+
+
+def test_cpu_features_are_read_on_linux_macos_and_windows(tmp_path, monkeypatch):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma amx_bf16 avx512f\n\nprocessor\t: 1\n")
+    monkeypatch.setattr(doctor, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(doctor.sys, "platform", "linux")
+    assert doctor.cpu_features() == {"avx", "avx2", "avx512f", "amx_bf16"}
+    cpuinfo.write_text("processor\t: 0\n")  # no flags line (some containers)
+    assert doctor.cpu_features() is None
+    monkeypatch.setattr(doctor, "CPUINFO", tmp_path / "absent")
+    assert doctor.cpu_features() is None
+
+    class Done:
+        stdout = "FPU VME SSE2 AVX1.0 FMA\nBMI1 AVX2 BMI2\n"
+
+    monkeypatch.setattr(doctor.sys, "platform", "darwin")
+    monkeypatch.setattr(doctor.subprocess, "run", lambda *args, **kwargs: Done)
+    assert doctor.cpu_features() == {"avx", "avx2"}
+
+
+def test_importing_helpers_turns_onednn_on_for_x86_and_keeps_a_value_already_set():
+    """TensorFlow leaves oneDNN off on AVX2 CPUs, where it trains about twice as fast (docs/performance.md)."""
+    import platform
+    import subprocess
+    import sys
+
+    show = "import os, helpers; print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    default = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, check=True)
+    x86 = platform.machine().lower() in ("x86_64", "amd64")
+    assert default.stdout.strip() == ("1" if x86 else "None")
+    kept = subprocess.run([sys.executable, "-c", show], env={**env, "TF_ENABLE_ONEDNN_OPTS": "0"},
+                          capture_output=True, text=True, check=True)
+    assert kept.stdout.strip() == "0", "a learner's own setting wins"

@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     p.set_defaults(func=cmd_app)
 
-    p = sub.add_parser("doctor", help="what is ready and what is not (Python, packages, TensorFlow, data, models)")
+    p = sub.add_parser("doctor", help="what is ready and what is not (Python, packages, TensorFlow, CPU, data, models)")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("student", help="write the student edition: no solutions, no outputs, answer cells")

@@ -2,7 +2,8 @@
 
 Checks, in order: the Python version; every pinned package of ``requirements.txt``
 (installed, and at the pinned version); TensorFlow (its version, whether its oneDNN
-kernels are on, the devices it sees); the data (MNIST verified, SVHN or the
+kernels are on, the devices it sees); the processor (cores and vector extensions, beside
+those of the machines the course map's minutes come from); the data (MNIST verified, SVHN or the
 stand-in); the trained models the later notebooks hand on; free memory and disk.
 Exit status 0 when nothing essential is missing, 1 otherwise. Nothing is
 downloaded or written.
@@ -11,7 +12,9 @@ downloaded or written.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -107,6 +110,58 @@ def check_tensorflow() -> Check:
     return Check("TensorFlow", True, f"{tf.__version__}, {kernels}, devices: {devices}")
 
 
+# The x86 vector extensions that set how fast TensorFlow's CPU kernels train, by their Linux names.
+VECTOR_EXTENSIONS = {"avx": "AVX", "avx2": "AVX2", "avx512f": "AVX-512", "avx512_bf16": "AVX512_BF16",
+                     "amx_bf16": "AMX"}
+COURSE_MAP_CPUS = "2 cores with AVX-512"  # the machines of the README's course map (docs/performance.md)
+CPUINFO = Path("/proc/cpuinfo")  # Linux
+
+
+def cpu_features() -> set[str] | None:
+    """The keys of ``VECTOR_EXTENSIONS`` this x86 processor has (Linux, macOS, Windows); None where unreadable.
+
+    Linux lists them in /proc/cpuinfo; an Intel Mac in two ``sysctl`` keys (AVX as AVX1.0);
+    Windows answers ``IsProcessorFeaturePresent`` for AVX, AVX2 and AVX-512 (39, 40, 41).
+    """
+    try:
+        if sys.platform.startswith("linux"):
+            lines = CPUINFO.read_text(encoding="utf-8", errors="replace").splitlines()
+            flags = next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith("flags")), None)
+        elif sys.platform == "darwin":
+            out = subprocess.run(["sysctl", "-n", "machdep.cpu.features", "machdep.cpu.leaf7_features"],
+                                 capture_output=True, text=True, timeout=10).stdout.lower()
+            flags = {name.replace("avx1.0", "avx").replace("avx512bf16", "avx512_bf16") for name in out.split()} or None
+        elif os.name == "nt":
+            present = __import__("ctypes").windll.kernel32.IsProcessorFeaturePresent
+            flags = {name for name, code in (("avx", 39), ("avx2", 40), ("avx512f", 41)) if present(code)}
+        else:
+            flags = None
+    except (OSError, ValueError, AttributeError, subprocess.SubprocessError):
+        return None
+    return None if flags is None else flags & set(VECTOR_EXTENSIONS)
+
+
+def check_cpu() -> Check:
+    """Cores and vector extensions, beside the course map's machines: the minutes a learner can expect depend on both."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    machine = platform.machine().lower() or "unknown"
+    beside = f"the course map's minutes: {COURSE_MAP_CPUS} (docs/performance.md)"
+    if machine in ("arm64", "aarch64"):
+        return Check("CPU", True, f"{cores} cores, ARM ({machine}); {beside}")
+    features = cpu_features()
+    if features is None:
+        return Check("CPU", True, f"{cores} cores, {machine}, vector extensions unknown; {beside}")
+    if "avx" not in features:
+        return Check("CPU", False, f"{cores} cores, {machine} without AVX",
+                     "TensorFlow's x86 builds need AVX and stop with 'Illegal instruction' without it: "
+                     "use a newer computer, or Colab (README)")
+    names = [VECTOR_EXTENSIONS[key] for key in VECTOR_EXTENSIONS if key in features]
+    widest = next(name for name in ("AVX-512", "AVX2", "AVX") if name in names)
+    extras = [name for name in names if name in ("AVX512_BF16", "AMX")]
+    missing = "" if widest == "AVX-512" else ", no AVX-512"
+    return Check("CPU", True, f"{cores} cores, {' + '.join([widest, *extras])}{missing}; {beside}")
+
+
 class _quiet_native_stderr:
     """Send what native libraries write to file descriptor 2 to the null device, for a ``with`` block."""
 
@@ -194,7 +249,7 @@ def check_resources() -> list[Check]:
 
 def run() -> list[Check]:
     """Every check, in the order the report shows them."""
-    return [check_python(), *check_packages(), check_tensorflow(), *check_data(), *check_models(),
+    return [check_python(), *check_packages(), check_tensorflow(), check_cpu(), *check_data(), *check_models(),
             *check_resources()]
 
 
