@@ -30,6 +30,8 @@ LONGEST_FIRST = ["07_learning_rate_annealing",  # the chain above: about 4.7 min
                  "12_localization", "13_svhn_cropped_digits", "04_batch_normalization", "09_pseudo_labeling",
                  "10_digit_sequences", "05_dropout", "03_convolutions", "08_ensembles_and_error_analysis"]
 MAX_AUTO_WORKERS = 4
+# The models folder of a test run, inside the runs folder (`pytest_configure`).
+TEST_MODELS = "test-models"
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -44,7 +46,16 @@ def pytest_xdist_auto_num_workers(config):
 
 
 def pytest_configure(config):
-    """In an xdist worker: give the kernels it starts their share of the cores (inherited through the environment)."""
+    """Before any test or kernel starts: where the tests' models go, and (in an xdist worker) each
+    kernel's share of the cores, both inherited by the kernels through the environment.
+
+    The notebooks under test train smoke models; they are saved to ``runs/test-models/``
+    (``TEST_MODELS``), never over the models ``make course`` saved to ``models/``, which
+    notebooks 15-16, ``python -m helpers predict`` and the app read.
+    """
+    from helpers.machinery import paths
+
+    os.environ[paths.MODELS_DIR_VAR] = str(paths.runs_dir() / TEST_MODELS)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
         share = str(max(1, (os.cpu_count() or 1) // workers))

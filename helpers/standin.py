@@ -27,15 +27,27 @@ What is drawn, and where it comes from:
   lighting gradients, small rotations and perspective, blur and low resolution,
   sensor noise and JPEG artefacts.
 
-Results are deterministic for a seed and cached in ``<data dir>/svhn-standin``.
+Results are deterministic for a seed and cached in ``<data dir>/svhn-standin``. Every
+photo has its own random stream, so large sets are drawn on all cores (:func:`workers`)
+and come out the same however many processes draw them.
 Its figures are *not* SVHN figures.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
 import io
+import itertools
 import json
+import multiprocessing
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import matplotlib
@@ -44,7 +56,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from .files import atomic_dir, atomic_path, progress as progress_bar
 from .machinery import paths
 
-VERSION = 2  # bump when the rendering changes: caches are keyed by it
+VERSION = 3  # bump when the rendering or the random streams change: caches are keyed by it
 FONT_NAMES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
               "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
               "DejaVuSansMono-BoldOblique.ttf", "cmss10.ttf",
@@ -54,6 +66,9 @@ FONT_NAMES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
 SANS_WEIGHT = 2  # sans-serif faces (the first nine) are drawn this many times as often: house numbers mostly are
 STROKE_SHARE = 0.5  # share of numbers drawn with the stroke digits rather than a font
 GLYPH_SIZE = 96      # glyphs are drawn this tall, then resized to the photo's digit height
+# Drawing: photos per job handed to a process, the fewest digits or photos worth starting processes for
+# (each takes a second or so to start), and the most processes.
+CHUNK, PARALLEL_FROM, MAX_WORKERS = 200, 2_000, 8
 GEOMETRY = json.loads(Path(__file__).with_name("standin_geometry.json").read_text())
 _QUANTILES = np.linspace(0, 1, len(GEOMETRY["gap"]))
 
@@ -415,57 +430,132 @@ def _seed(split: str, seed: int) -> list[int]:
     return [VERSION, {"train": 0, "test": 1, "extra": 2}.get(split, 3), seed]
 
 
-def cropped(split: str = "train", count: int = 10_000, seed: int = 0, progress: bool = True
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _photo_rng(split: str, seed: int, index: int) -> np.random.Generator:
+    """Photo ``index``'s own random stream: any photo can be drawn alone, so the work splits across processes."""
+    return np.random.default_rng([*_seed(split, seed), index])
+
+
+def _crop_photos(split: str, seed: int, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit of photos ``first`` to ``first + count - 1``, cut as format 2 cuts them: ``(x, y)``."""
+    x, y = [], []
+    for index in range(first, first + count):
+        rng = _photo_rng(split, seed, index)
+        picture, digits, boxes = render_number(rng)
+        for digit, box in zip(digits, boxes):
+            x.append(crop_digit(picture, box, rng))
+            y.append(digit)
+    return np.stack(x), np.array(y, dtype=np.uint8)
+
+
+def _save_photos(split: str, seed: int, first: int, count: int, target: str) -> list[dict]:
+    """Photos ``first`` to ``first + count - 1`` saved as ``<index + 1>.png`` in ``target``; their annotations."""
+    entries = []
+    for index in range(first, first + count):
+        picture, digits, boxes = render_number(_photo_rng(split, seed, index))
+        name = f"{index + 1}.png"
+        Image.fromarray(picture).save(Path(target) / name)
+        entries.append({"name": name, "label": digits, "left": boxes[:, 0].tolist(), "top": boxes[:, 1].tolist(),
+                        "width": boxes[:, 2].tolist(), "height": boxes[:, 3].tolist()})
+    return entries
+
+
+def workers(items: int, requested: int | None = None) -> int:
+    """How many processes draw ``items`` digits or photos: ``requested``, else one per core (at most
+    :data:`MAX_WORKERS`) when there are at least :data:`PARALLEL_FROM` items, else one (this process).
+
+    Used by :func:`cropped` and :func:`full`, the stand-in of notebooks 13 and 14.
+    """
+    if requested is not None:
+        return max(1, int(requested))
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main and not Path(main).exists():   # `python - < script` and the like: new processes could not import it
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, MAX_WORKERS) if items >= PARALLEL_FROM else 1
+
+
+def _in_order(function, jobs: Iterator[tuple], processes: int) -> Iterator:
+    """``function(*job)`` for each job, in order; on ``processes`` fresh processes when more than one.
+
+    Jobs are handed out a few at a time, so a consumer that stops early leaves little work
+    behind. Processes are spawned, never forked: a notebook kernel has TensorFlow's threads
+    running. Where processes cannot start, the jobs run here (the results are the same).
+    """
+    first = list(itertools.islice(jobs, 2 * processes if processes > 1 else 0))
+    if processes > 1:
+        try:
+            pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+            pending = collections.deque(pool.submit(function, *job) for job in first)
+            pending[0].result()   # started: the pool works
+        except (BrokenProcessPool, OSError) as error:
+            warnings.warn(f"drawing in this process only: worker processes could not start ({error})", stacklevel=3)
+            processes = 1
+    if processes <= 1:
+        yield from (function(*job) for job in itertools.chain(first, jobs))
+        return
+    with pool:
+        try:
+            while pending:
+                result = pending.popleft().result()
+                pending.extend(pool.submit(function, *job) for job in itertools.islice(jobs, 1))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def cropped(split: str = "train", count: int = 10_000, seed: int = 0, progress: bool = True,
+            processes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Stand-in cropped digits: ``(count, 32, 32, 3)`` uint8 and labels ``(count,)`` 0-9, cached.
 
     Like SVHN format 2: one digit filling the crop's height, neighbours
-    partly visible at the sides. Each split has its own random stream, so
-    train and test never share an image. Used by ``13_svhn_cropped_digits``
-    when real SVHN is absent.
+    partly visible at the sides. Each split has its own random streams, so
+    train and test never share an image. Drawn on every core (``processes``:
+    see :func:`workers`); the digits are the same however many draw them.
+    Used by ``13_svhn_cropped_digits`` when real SVHN is absent.
     """
     cache = folder() / f"cropped-{split}-{count}-seed{seed}-v{VERSION}.npz"
     if cache.exists():
         with np.load(cache) as stored:
             return stored["x"], stored["y"]
-    rng = np.random.default_rng(_seed(split, seed))
     x = np.zeros((count, 32, 32, 3), dtype=np.uint8)
     y = np.zeros(count, dtype=np.uint8)
-    with progress_bar(count, f"drawing stand-in {split} digits (once: then cached)", progress, unit="digit") as bar:
-        i = 0
-        while i < count:  # every digit of each photo, as format 2 cuts them
-            picture, digits, boxes = render_number(rng)
-            taken = list(zip(digits, boxes))[: count - i]
-            for digit, box in taken:
-                x[i], y[i] = crop_digit(picture, box, rng), digit
-                i += 1
-            bar.update(len(taken))
+    per_job = max(1, min(CHUNK, count // 8))   # photos per job (about two digits each); the result does not depend on it
+    jobs = ((split, seed, first, per_job) for first in itertools.count(0, per_job))
+    with progress_bar(count, f"drawing stand-in {split} digits (once: then cached)", progress, unit="digit") as bar, \
+            contextlib.closing(_in_order(_crop_photos, jobs, workers(count, processes))) as drawn:
+        done = 0
+        for xs, ys in drawn:  # every digit of each photo, photo after photo, until there are `count`
+            taken = min(len(ys), count - done)
+            x[done:done + taken], y[done:done + taken] = xs[:taken], ys[:taken]
+            done += taken
+            bar.update(taken)
+            if done == count:
+                break
     with atomic_path(cache, suffix=".npz") as tmp:
         np.savez(tmp, x=x, y=y)
     return x, y
 
 
-def full(split: str = "train", count: int = 2_000, seed: int = 0, progress: bool = True) -> tuple[Path, list[dict]]:
+def full(split: str = "train", count: int = 2_000, seed: int = 0, progress: bool = True,
+         processes: int | None = None) -> tuple[Path, list[dict]]:
     """Stand-in whole numbers: ``(folder of PNGs, annotations)`` as :func:`helpers.svhn.load_full` returns.
 
     Each annotation has ``name``, ``label`` (0-9), ``left``, ``top``,
-    ``width``, ``height``, one entry per digit. Written to a temporary folder
-    and renamed into place when complete. Used by ``14_svhn_multi_digit``.
+    ``width``, ``height``, one entry per digit. Drawn on every core
+    (``processes``: see :func:`workers`) into a temporary folder, renamed into
+    place when complete. Used by ``14_svhn_multi_digit``.
     """
     target = folder() / f"full-{split}-{count}-seed{seed}-v{VERSION}"
     if (target / "digitStruct.json").exists():
         return target, json.loads((target / "digitStruct.json").read_text())
-    rng = np.random.default_rng(_seed(split, seed))
+    per_job = max(1, min(CHUNK, count // 8))
     with atomic_dir(target) as tmp:
+        jobs = ((split, seed, first, min(per_job, count - first), str(tmp)) for first in range(0, count, per_job))
         entries = []
         with progress_bar(count, f"drawing stand-in {split} photos (once: then cached)", progress, unit="photo") as bar:
-            for i in range(count):
-                picture, digits, boxes = render_number(rng)
-                name = f"{i + 1}.png"
-                Image.fromarray(picture).save(tmp / name)
-                entries.append({"name": name, "label": digits, "left": boxes[:, 0].tolist(),
-                                "top": boxes[:, 1].tolist(), "width": boxes[:, 2].tolist(),
-                                "height": boxes[:, 3].tolist()})
-                bar.update()
+            for drawn in _in_order(_save_photos, jobs, workers(count, processes)):
+                entries += drawn
+                bar.update(len(drawn))
         (tmp / "digitStruct.json").write_text(json.dumps(entries))
     return target, entries

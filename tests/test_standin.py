@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -93,6 +95,30 @@ def test_full_numbers_match_the_svhn_loader_layout(course_env):
         assert all(0 <= d <= 9 for d in entry["label"])
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no temporary folder left"
     assert standin.full("test", 6, progress=False)[1] == entries
+
+
+def test_drawing_on_several_processes_gives_the_same_digits_and_photos(course_env, recwarn):
+    """Each photo has its own random stream: two processes draw exactly what one draws, in the same order."""
+    one = standin.cropped("test", 60, progress=False, processes=1)
+    (course_env / "data" / "svhn-standin").rename(course_env / "one")
+    two = standin.cropped("test", 60, progress=False, processes=2)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+    folder_one, entries_one = standin.full("test", 20, progress=False, processes=1)
+    folder_one = folder_one.rename(course_env / "photos-one")
+    folder_two, entries_two = standin.full("test", 20, progress=False, processes=2)
+    assert entries_one == entries_two
+    assert all((folder_one / e["name"]).read_bytes() == (folder_two / e["name"]).read_bytes() for e in entries_two)
+    assert not [w for w in recwarn if "worker processes" in str(w.message)], "the processes did not start"
+
+
+def test_only_large_sets_start_processes(monkeypatch):
+    assert standin.workers(standin.PARALLEL_FROM - 1) == 1
+    assert 1 <= standin.workers(standin.PARALLEL_FROM) <= standin.MAX_WORKERS
+    assert standin.workers(10, requested=3) == 3 and standin.workers(10**6, requested=0) == 1
+    # a script read from standard input cannot be imported by a new process: draw here
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "<stdin>", raising=False)
+    assert standin.workers(10**6) == 1
 
 
 def test_progress_in_a_notebook_is_two_clean_lines(capsys):

@@ -51,3 +51,9 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
                       "      - run: echo ${{ matrix.nope }}\n")
     done = subprocess.run([tool, "-no-color", str(broken)], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode != 0 and "matrix" in done.stdout
+
+
+def test_the_tests_save_their_smoke_models_apart_from_the_course_models():
+    """The notebooks under test train smoke models: they must not replace the ones `make course` saved."""
+    assert paths.models_dir() == paths.runs_dir() / "test-models"
+    assert paths.models_dir() != paths.ROOT / "models"
