@@ -152,3 +152,14 @@ def test_load_mnist_splits_standardizes_and_subsets(course_env, tiny_mnist, monk
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(x_te[..., 0], (arrays["test_images"][:3] - full.mean()) / full.std(),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_pixel_statistics_match_numpy_without_a_float_copy():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    images[:10] = 0  # many equal pixels, as MNIST's background
+    mean, std = data.pixel_statistics(images, chunk=7)  # chunks that do not divide the images evenly
+    assert isinstance(mean, float) and isinstance(std, float)
+    assert mean == pytest.approx(images.mean(), rel=1e-12) and std == pytest.approx(images.std(), rel=1e-12)
+    with pytest.raises(TypeError, match="uint8"):
+        data.pixel_statistics(images.astype(np.float32))

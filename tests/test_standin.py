@@ -135,3 +135,20 @@ def test_progress_in_a_notebook_is_two_clean_lines(capsys):
     with progress(3, "quiet", enabled=False) as bar:
         bar.update(3)
     assert capsys.readouterr().out == ""
+
+
+def test_a_new_cache_removes_those_of_older_versions(course_env):
+    folder = standin.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    old = [folder / f"cropped-train-48000-seed0-v{standin.VERSION - 1}.npz",
+           folder / f"full-test-2000-seed0-v{standin.VERSION - 1}"]
+    old[0].write_bytes(b"old digits")
+    old[1].mkdir()
+    (old[1] / "1.png").write_bytes(b"old photo")
+    kept = [folder / "notes.txt", folder / f"cropped-test-7-seed0-v{standin.VERSION}.npz"]
+    kept[0].write_text("the learner's own file")
+    standin.cropped("test", 7, progress=False)  # drawn and cached: v{VERSION}
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in kept)
+    standin.full("test", 3, progress=False)
+    assert kept[0].exists() and kept[1].exists()
