@@ -271,7 +271,7 @@ def mnist_statistics() -> tuple[float, float]:
     """
     (x_full, y_full), _ = load_mnist()
     (x_train, _), _ = split_validation(x_full, y_full)
-    return float(x_train.mean()), float(x_train.std())
+    return pixel_statistics(x_train)
 
 
 def pixel_statistics(x: np.ndarray, chunk: int = 4096) -> tuple[float, float]:
