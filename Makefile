@@ -24,6 +24,7 @@ endif
 .PHONY: setup data course test unit notebooks report student student-test wheelhouse check-offline doctor app clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v >= (3, 11) else "$(PYTHON) is Python %d.%d; the course needs 3.11 or newer: install it (python.org), then run make again with PYTHON=python3.11" % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(if $(PIP_SOURCE),@echo "installing from $(WHEELHOUSE)/ (no package index)",$(BIN)/python -m pip install --quiet --upgrade pip)
 	$(BIN)/python -m pip install --quiet $(PIP_SOURCE) -r requirements.txt -e .

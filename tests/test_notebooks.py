@@ -105,5 +105,5 @@ def test_setup_on_colab_clones_and_installs_the_course(tmp_path):
     assert done.returncode == 0, done.stderr
     calls = done.stdout
     assert "'git', 'clone', '--depth', '1', 'https://github.com/someone/digit-course', '/content/course'" in calls
-    assert "'pip', 'install', '-q', '-e', '/content/course'" in calls and "'requirements.txt'" not in calls
+    assert "'pip', 'install', '-q', '-e', '/content/course[app]'" in calls and "'requirements.txt'" not in calls
     assert "['chdir', '/content/course/notebooks']" in calls

@@ -113,7 +113,7 @@ def check_tensorflow() -> Check:
 # The x86 vector extensions that set how fast TensorFlow's CPU kernels train, by their Linux names.
 VECTOR_EXTENSIONS = {"avx": "AVX", "avx2": "AVX2", "avx512f": "AVX-512", "avx512_bf16": "AVX512_BF16",
                      "amx_bf16": "AMX"}
-COURSE_MAP_CPUS = "2 cores with AVX-512 (10 and 12-15: AVX2)"  # the machines of the README's course map (docs/performance.md)
+COURSE_MAP_CPUS = "2 cores with AVX-512 (10 and 12: AVX2)"  # the machines of the README's course map (docs/performance.md)
 CPUINFO = Path("/proc/cpuinfo")  # Linux
 
 

@@ -10,9 +10,14 @@
 | ``COURSE_OFFLINE``     | ``1``/``true``/``yes`` forbid downloads; ``0``/``false``/``no``  | off          |
 |                        | allow them                                                     |              |
 | ``COURSE_RUNS_DIR``    | ledger, executed notebooks, reports                            | ``runs/``    |
-| ``COURSE_MODELS_DIR``  | trained models saved by notebooks 13-14                        | ``models/``  |
+| ``COURSE_MODELS_DIR``  | trained models saved by notebooks 07, 11, 13 and 14            | ``models/``  |
 | ``COURSE_PHOTOS_DIR``  | the learner's photos (notebook 15, ``predict``)                | ``photos/``  |
 | ``COURSE_SVHN``        | ``auto``, ``svhn`` or ``standin``: what Part IV reads           | ``auto``     |
+
+For the tests only (read where they are used, not here): ``COURSE_TEST_WORKERS`` (how many
+pytest workers ``-n auto`` starts; ``conftest.py``), ``COURSE_REQUIRE_BROWSER=1`` (a missing
+Chromium fails the browser test instead of skipping it) and ``COURSE_APP_MODELS=saved`` (the
+browser test uses the models in ``models/``; ``tests/test_app_browser.py``).
 
 Path variables may be relative (to the folder the command starts in) and may
 start with ``~``; they are made absolute before a notebook kernel starts.
