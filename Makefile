@@ -39,14 +39,11 @@ course: data
 	$(BIN)/python -m helpers run --profile $(PROFILE) $(NOTEBOOKS)
 	$(BIN)/python -m helpers report --profile $(PROFILE)
 
-# Tests never touch the network: data comes from data/ or the mirror, fetched above.
-# Notebooks run side by side, one per worker (-n auto: a worker per core, at most four;
-# COURSE_TEST_WORKERS=1 runs one at a time); conftest.py says how they are grouped.
-PARALLEL := -n auto --dist loadscope --no-loadscope-reorder
-
-test: data
-	COURSE_PROFILE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests benchmarks notebooks \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -q $(PARALLEL)
+# `python -m helpers test` (the same command on Windows): fetch or verify the data, then the unit
+# tests and every notebook under nbval, smoke profile, offline, one notebook per worker (-n auto: a
+# worker per core, at most four; COURSE_TEST_WORKERS=1 runs one at a time). Options: helpers/machinery/cli.py.
+test: setup
+	$(BIN)/python -m helpers test
 
 unit: setup
 	COURSE_OFFLINE=1 $(BIN)/python -m pytest tests benchmarks -q
@@ -66,9 +63,8 @@ student: setup
 	$(BIN)/python -m helpers student
 
 # Removing the solutions must not break a later cell: run the student edition under nbval too.
-student-test: student data
-	COURSE_PROFILE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest student \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -q -p no:cacheprovider $(PARALLEL)
+student-test: student
+	$(BIN)/python -m helpers test student -p no:cacheprovider
 
 # Every wheel the course needs, for laptops without network (TARGETS: host or scripts/check_platforms.py's).
 wheelhouse:

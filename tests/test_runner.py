@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -144,3 +146,55 @@ def test_death_causes_name_windows_codes_too():
     assert "access violation" in runner._death_cause(0xC0000005)
     assert "out of memory" in runner._death_cause(0xC0000017) and "out of memory" in runner._death_cause(-9)
     assert runner._death_cause(None).startswith("the kernel process ended")
+
+
+@pytest.fixture
+def fake_pytest(monkeypatch):
+    """`python -m helpers test` with the data step and pytest's process replaced: what it would run."""
+    calls = []
+
+    def run(command, cwd, env):
+        calls.append({"command": command, "cwd": cwd, "env": env})
+        return type("Done", (), {"returncode": 3})()
+
+    monkeypatch.setattr(cli.subprocess, "run", run)
+    monkeypatch.setattr(cli, "cmd_data", lambda args: 0)
+    return calls
+
+
+def test_the_test_command_gives_its_settings_to_pytest_alone(fake_pytest, monkeypatch):
+    monkeypatch.setenv(paths.PROFILE_VAR, "standard")
+    monkeypatch.delenv(paths.OFFLINE_VAR, raising=False)
+    assert cli.main(["test"]) == 3  # pytest's exit status
+    (call,) = fake_pytest
+    assert call["command"][1:] == ["-m", "pytest", *cli.TEST_TARGETS, *cli.TEST_OPTIONS]
+    assert call["cwd"] == paths.ROOT
+    assert call["env"][paths.PROFILE_VAR] == "smoke" and call["env"][paths.OFFLINE_VAR] == "1"
+    # the shell that ran it (a PowerShell session on Windows) keeps its own settings
+    assert os.environ[paths.PROFILE_VAR] == "standard" and paths.OFFLINE_VAR not in os.environ
+
+
+def test_the_test_command_takes_paths_then_passes_pytest_options_on(fake_pytest, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.ipynb").write_text("{}")
+    assert cli.main(["test", "mine.ipynb", "-x", "-k", "setup", "--help-not-ours"]) == 3
+    command = fake_pytest[0]["command"]
+    assert command[3] == str(tmp_path / "mine.ipynb")  # made absolute: pytest runs in the project root
+    assert command[-4:] == ["-x", "-k", "setup", "--help-not-ours"] and "tests" not in command
+
+
+def test_the_test_command_stops_before_pytest_on_a_missing_path_or_missing_data(fake_pytest, monkeypatch, capsys):
+    assert cli.main(["test", "notebooks/99_nothing.ipynb"]) == 2
+    assert "nothing to test at notebooks/99_nothing.ipynb" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "cmd_data", lambda args: 1)
+    assert cli.main(["test"]) == 1
+    assert not fake_pytest
+
+
+def test_make_and_the_readme_run_the_one_test_command():
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert "\t$(BIN)/python -m helpers test\n" in makefile
+    assert "\t$(BIN)/python -m helpers test student " in makefile
+    assert "--nbval" not in makefile.split("check-offline:")[0], "the test options live in cli.TEST_OPTIONS"
+    readme = (paths.ROOT / "README.md").read_text()
+    assert ".venv\\Scripts\\python -m helpers test\n" in readme and "$env:COURSE_PROFILE" not in readme

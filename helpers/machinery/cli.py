@@ -1,8 +1,10 @@
-"""Command line: ``python -m helpers data | run | report | predict | app | doctor | student``."""
+"""Command line: ``python -m helpers data | run | report | test | predict | app | doctor | student``."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -97,6 +99,51 @@ def cmd_run(args) -> int:
         return 1
     print(runner.timing_report(outcomes, args.profile))
     return 0
+
+
+# The test command (README, `make test`, `make student-test`): every notebook re-run under nbval, side
+# by side, one per pytest-xdist worker (`-n auto`: a worker per core, at most four;
+# COURSE_TEST_WORKERS=1 runs one at a time; conftest.py says how notebooks are grouped), a cell at
+# most 15 minutes.
+TEST_TARGETS = ("tests", "benchmarks", "notebooks")
+TEST_OPTIONS = ("--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=900", "-q",
+                "-n", "auto", "--dist", "loadscope", "--no-loadscope-reorder")
+TEST_SETTINGS = {paths.PROFILE_VAR: "smoke", paths.OFFLINE_VAR: "1"}
+
+
+def cmd_test(args) -> int:
+    """Fetch or verify the data, then run pytest on the tests and notebooks: smoke profile, offline.
+
+    Leading arguments that are not options are what to test (default: ``TEST_TARGETS``); the rest
+    go to pytest as they are. The settings reach pytest's process only, so the shell that ran the
+    command (a PowerShell session on Windows) keeps its own profile. Returns pytest's exit status.
+    """
+    given = list(args.pytest_args)
+    split = next((i for i, arg in enumerate(given) if arg.startswith("-")), len(given))
+    targets, options = given[:split], given[split:]
+    if targets:
+        missing = [t for t in targets if not Path(t).exists()]
+        if missing:
+            print(f"error: nothing to test at {', '.join(missing)}: give files or folders that exist "
+                  "(for example notebooks/04_batch_normalization.ipynb), or nothing for all the tests",
+                  file=sys.stderr)
+            return 2
+        targets = [str(Path(t).resolve()) for t in targets]
+    else:
+        absent = [t for t in TEST_TARGETS if not (paths.ROOT / t).is_dir()]
+        if absent:
+            print(f"error: {paths.ROOT} has no {', '.join(absent)} folder: the tests run in a clone of the "
+                  "course (git clone, then pip install -e . there)", file=sys.stderr)
+            return 2
+        targets = list(TEST_TARGETS)
+    if cmd_data(argparse.Namespace(check=False, svhn_format=None)):
+        return 1  # cmd_data said what is missing and how to fetch it
+    command = [sys.executable, "-m", "pytest", *targets, *TEST_OPTIONS, *options]
+    print(" ".join(f"{k}={v}" for k, v in TEST_SETTINGS.items()), "python", " ".join(command[1:]), flush=True)
+    try:
+        return subprocess.run(command, cwd=paths.ROOT, env={**os.environ, **TEST_SETTINGS}).returncode
+    except KeyboardInterrupt:  # pytest had the Ctrl-C too and has stopped its workers
+        return 130
 
 
 def cmd_report(args) -> int:
@@ -237,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"whose ledger (default: ${profiles.PROFILE_VAR}, else {profiles.DEFAULT})")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("test", help="fetch the data, then the unit tests and every notebook under nbval "
+                                    "(smoke profile, offline)")
+    p.add_argument("pytest_args", nargs="*", metavar="ARG",
+                   help="what to test (default: " + " ".join(TEST_TARGETS) + "), then any pytest options, "
+                        "passed on as given (for example: notebooks/04_batch_normalization.ipynb -x)")
+    p.set_defaults(func=cmd_test)
+
     p = sub.add_parser("predict", help="read house numbers in your photos (models from notebook 14)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="photos or folders of photos")
     p.add_argument("--out", default=None,
@@ -257,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="where it goes (default: student/, replaced as a whole)")
     p.set_defaults(func=cmd_student)
 
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["test"] and not set(argv[1:]) & {"-h", "--help"}:
+        args = parser.parse_args(["test"])  # the rest is pytest's, options included
+        args.pytest_args = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     try:
         paths.absolutize_env()
         return args.func(args)
